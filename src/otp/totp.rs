@@ -1,0 +1,198 @@
+//! RFC 6238 time-based one-time passwords, on the `totp-rs` crate.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use totp_rs::{Algorithm, Builder, Secret, Totp};
+
+/// Why a TOTP configuration cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TotpConfigError {
+    /// The secret is not base32.
+    #[error("the TOTP secret is not base32 (RFC 4648, A–Z and 2–7)")]
+    NotBase32,
+    /// The algorithm is unknown.
+    #[error("unknown TOTP algorithm `{0}`, expected SHA1, SHA256 or SHA512")]
+    UnknownAlgorithm(String),
+    /// totp-rs refused the parameters (too short a secret, bad digits, zero period).
+    #[error("{0}")]
+    Rejected(String),
+}
+
+/// A TOTP generator for one account. The secret never leaves this type.
+#[derive(Clone)]
+pub struct TotpGenerator {
+    totp: Totp,
+    period: u64,
+    digits: u8,
+}
+
+impl std::fmt::Debug for TotpGenerator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TotpGenerator {{ digits: {}, period: {}s, secret: *** }}", self.digits, self.period)
+    }
+}
+
+impl TotpGenerator {
+    /// Builds a generator from a base32 secret (spaces, lowercase and `=` padding allowed).
+    pub fn from_base32(secret: &str, algorithm: &str, digits: u8, period: u64) -> Result<Self, TotpConfigError> {
+        let normalized: String = secret
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '=' && *c != '-')
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let bytes = Secret::try_from_base32(&normalized)
+            .map_err(|_| TotpConfigError::NotBase32)?
+            .as_bytes()
+            .to_vec();
+        Self::from_bytes(&bytes, algorithm, digits, period)
+    }
+
+    /// Builds a generator from raw secret bytes (the RFC 6238 test vectors use these).
+    pub fn from_bytes(secret: &[u8], algorithm: &str, digits: u8, period: u64) -> Result<Self, TotpConfigError> {
+        let algorithm = match algorithm.to_ascii_uppercase().replace('-', "").as_str() {
+            "SHA1" => Algorithm::SHA1,
+            "SHA256" => Algorithm::SHA256,
+            "SHA512" => Algorithm::SHA512,
+            _ => return Err(TotpConfigError::UnknownAlgorithm(algorithm.to_string())),
+        };
+        let totp = Builder::new()
+            .with_algorithm(algorithm)
+            .with_digits(digits)
+            .with_step_duration(period)
+            .with_skew(0)
+            .with_secret(secret.to_vec())
+            .build()
+            .map_err(|e| TotpConfigError::Rejected(e.to_string()))?;
+        Ok(Self { totp, period, digits })
+    }
+
+    /// The code for the window holding `unix_seconds`.
+    pub fn code_at(&self, unix_seconds: u64) -> String {
+        self.totp.generate(unix_seconds).to_string()
+    }
+
+    /// The code for now.
+    pub fn current(&self) -> String {
+        self.code_at(now_unix())
+    }
+
+    /// The index of the window holding `unix_seconds`.
+    pub fn window(&self, unix_seconds: u64) -> u64 {
+        unix_seconds / self.period
+    }
+
+    /// Seconds per window.
+    pub fn period(&self) -> u64 {
+        self.period
+    }
+
+    /// Digits per code.
+    pub fn digits(&self) -> u8 {
+        self.digits
+    }
+
+    /// The window `code` is valid in, accepting `skew` windows either side of `unix_seconds`.
+    pub fn verify(&self, code: &str, unix_seconds: u64, skew: u64) -> Option<u64> {
+        let origin = self.window(unix_seconds);
+        (origin.saturating_sub(skew)..=origin + skew)
+            .find(|w| self.code_at(w * self.period) == code)
+    }
+
+    /// A code of the right length that is valid in none of the windows within
+    /// `skew + 1` of `unix_seconds`: certainly wrong for a verifier allowing `skew`.
+    pub fn wrong_code(&self, unix_seconds: u64, skew: u64) -> String {
+        let origin = self.window(unix_seconds);
+        let taken: Vec<String> = (origin.saturating_sub(skew + 1)..=origin + skew + 1)
+            .map(|w| self.code_at(w * self.period))
+            .collect();
+        let current = self.code_at(unix_seconds);
+        let mut candidate = shift_digits(&current);
+        while taken.contains(&candidate) {
+            candidate = shift_digits(&candidate);
+        }
+        candidate
+    }
+}
+
+/// Adds 5 to every digit (mod 10): a code of the same length that differs in every position.
+pub fn shift_digits(code: &str) -> String {
+    code.chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) => char::from_digit((d + 5) % 10, 10).unwrap_or(c),
+            None => c,
+        })
+        .collect()
+}
+
+/// Seconds since the Unix epoch, 0 if the clock is before it.
+pub fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // RFC 6238, Appendix B: the seeds are ASCII "1234567890" repeated to the hash size.
+    const SHA1_SEED: &[u8] = b"12345678901234567890";
+    const SHA256_SEED: &[u8] = b"12345678901234567890123456789012";
+    const SHA512_SEED: &[u8] =
+        b"1234567890123456789012345678901234567890123456789012345678901234";
+
+    #[test]
+    fn rfc6238_test_vectors() {
+        let table: &[(u64, &str, &str, &str)] = &[
+            (59, "94287082", "46119246", "90693936"),
+            (1111111109, "07081804", "68084774", "25091201"),
+            (1111111111, "14050471", "67062674", "99943326"),
+            (1234567890, "89005924", "91819424", "93441116"),
+            (2000000000, "69279037", "90698825", "38618901"),
+            (20000000000, "65353130", "77737706", "47863826"),
+        ];
+        let sha1 = TotpGenerator::from_bytes(SHA1_SEED, "SHA1", 8, 30).unwrap();
+        let sha256 = TotpGenerator::from_bytes(SHA256_SEED, "SHA256", 8, 30).unwrap();
+        let sha512 = TotpGenerator::from_bytes(SHA512_SEED, "SHA512", 8, 30).unwrap();
+        for (t, c1, c256, c512) in table {
+            assert_eq!(sha1.code_at(*t), *c1, "SHA1 at {t}");
+            assert_eq!(sha256.code_at(*t), *c256, "SHA256 at {t}");
+            assert_eq!(sha512.code_at(*t), *c512, "SHA512 at {t}");
+        }
+    }
+
+    #[test]
+    fn base32_secret_and_verification_window() {
+        let g = TotpGenerator::from_base32("jbsw y3dp ehpk 3pxp jbsw y3dp ehpk 3pxp", "sha1", 6, 30).unwrap();
+        let t = 1_700_000_000;
+        let code = g.code_at(t);
+        assert_eq!(code.len(), 6);
+        assert_eq!(g.verify(&code, t, 0), Some(t / 30));
+        assert_eq!(g.verify(&code, t + 30, 1), Some(t / 30));
+        assert_eq!(g.verify(&code, t + 60, 1), None);
+        let wrong = g.wrong_code(t, 1);
+        assert_eq!(wrong.len(), 6);
+        assert_eq!(g.verify(&wrong, t, 1), None);
+    }
+
+    #[test]
+    fn bad_configurations_are_errors() {
+        assert_eq!(
+            TotpGenerator::from_base32("not base32!", "SHA1", 6, 30).unwrap_err(),
+            TotpConfigError::NotBase32
+        );
+        assert!(matches!(
+            TotpGenerator::from_base32("JBSWY3DPEHPK3PXP", "MD5", 6, 30),
+            Err(TotpConfigError::UnknownAlgorithm(_))
+        ));
+        assert!(matches!(
+            TotpGenerator::from_base32("JBSWY3DP", "SHA1", 6, 30),
+            Err(TotpConfigError::Rejected(_))
+        ));
+    }
+
+    #[test]
+    fn shifted_code_differs_everywhere() {
+        assert_eq!(shift_digits("123456"), "678901");
+    }
+}

@@ -1,0 +1,77 @@
+//! Profiles: the accounts and values a target needs, resolved from YAML and the
+//! environment. Shared by the runner and the reference servers.
+
+mod env;
+mod model;
+mod resolve;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use env::{EnvSource, ProcessEnv, expand};
+pub use model::{AccountSpec, AccountsSpec, ProfileSpec};
+pub use resolve::{Account, AccountRole, CodeSource, Profile, resolve_profile};
+
+use crate::diagnostic::{Diagnostic, SourceFile};
+
+/// The profile of the bundled reference servers, compiled in.
+pub const REFERENCE_PROFILE: &str = include_str!("../../fixtures/reference-profile.yaml");
+
+/// Display name of the embedded reference profile.
+pub const REFERENCE_PROFILE_NAME: &str = "fixtures/reference-profile.yaml";
+
+/// Reads and resolves a profile file.
+pub fn load_profile(path: &Path, env: &dyn EnvSource) -> Result<Profile, Vec<Diagnostic>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![Diagnostic::plain(
+            "cannot read profile",
+            format!("{}: {e}", path.display()),
+        )]
+    })?;
+    resolve_profile(&SourceFile::new(path.display().to_string(), text), env)
+}
+
+/// The reference profile (embedded, so it works from any directory).
+pub fn reference_profile() -> Profile {
+    let source = SourceFile::new(REFERENCE_PROFILE_NAME, REFERENCE_PROFILE);
+    match resolve_profile(&source, &std::collections::HashMap::<String, String>::new()) {
+        Ok(p) => p,
+        // The embedded file is checked by a unit test; reaching this is a build defect.
+        Err(errors) => panic!("embedded reference profile is invalid: {}", errors[0]),
+    }
+}
+
+/// Shortcut used by `Arc`-holding callers.
+pub type SharedProfile = Arc<Profile>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn reference_profile_is_valid() {
+        let p = reference_profile();
+        assert!(p.account(AccountRole::Primary).is_some());
+        assert!(matches!(
+            p.account(AccountRole::TwoFactor).and_then(|a| a.code.as_ref()),
+            Some(CodeSource::Totp(_))
+        ));
+    }
+
+    #[test]
+    fn unknown_key_and_missing_env_are_errors() {
+        let src = SourceFile::new("p.yaml", "accounts:\n  primary:\n    usrname: a\n");
+        let errs = resolve_profile(&src, &HashMap::new()).unwrap_err();
+        assert!(errs[0].label.starts_with("unknown field `usrname`"));
+        assert_eq!(errs[0].help.as_deref(), Some("did you mean `username`?"));
+
+        let src = SourceFile::new(
+            "p.yaml",
+            "accounts:\n  primary:\n    username: a\n    password: ${PW_A}\n  two_factor:\n    password: ${PW_B}\n",
+        );
+        let errs = resolve_profile(&src, &HashMap::new()).unwrap_err();
+        assert_eq!(errs.len(), 2, "all errors of the file at once");
+        assert_eq!(errs[1].label, "environment variable `PW_B` is not set");
+    }
+}

@@ -1,0 +1,14 @@
+//! Stage 1 — spec: load YAML spec files into raw types that mirror the YAML.
+//!
+//! Nothing here resolves templates, talks to the network or reads profiles.
+
+mod load;
+mod model;
+mod values;
+
+pub use load::{LoadedSpec, discover, load_spec_file, load_spec_text, parse_yaml, yaml_diagnostic, yaml_options};
+pub use model::{
+    ArmSpec, CaptureSpec, CaseSpec, DecisionSpec, DefaultsSpec, ExpectSpec, JwtCheckSpec,
+    PathAssertSpec, RequestSpec, SnapshotSpec, SpecFile, StepSpec,
+};
+pub use values::{HeaderExpectSpec, LengthSpec, OneOrMany, StatusPattern, StatusSpec};
