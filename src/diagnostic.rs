@@ -248,7 +248,10 @@ fn excerpt(span: &Span) -> (&str, usize, std::ops::Range<usize>) {
 }
 
 /// Suggests the closest of `candidates` to `word`, for "did you mean" hints.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     candidates
         .into_iter()
         .map(|c| (strsim::levenshtein(word, c), c))
@@ -273,11 +276,18 @@ mod tests {
     #[test]
     fn renders_with_caret_and_location() {
         let file = SourceFile::new("specs/x.yaml", "a: 1\nstatus: 2000\n");
-        let d = Diagnostic::error("status code", file.span(13, 4), "not a status between 100 and 599");
+        let d = Diagnostic::error(
+            "status code",
+            file.span(13, 4),
+            "not a status between 100 and 599",
+        );
         let text = d.render(false);
         assert!(text.contains("error: status code"), "{text}");
         assert!(text.contains("specs/x.yaml:2:9"), "{text}");
-        assert!(text.contains("^^^^ not a status between 100 and 599"), "{text}");
+        assert!(
+            text.contains("^^^^ not a status between 100 and 599"),
+            "{text}"
+        );
     }
 
     #[test]

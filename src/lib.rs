@@ -5,7 +5,12 @@
 //! (HTTP) → `assert` (pure checks) → `report` (human, JUnit, snapshots).
 #![warn(missing_docs)]
 
+pub mod assert;
 pub mod diagnostic;
+pub mod exec;
+pub mod mask;
 pub mod otp;
+pub mod plan;
 pub mod profile;
+pub mod report;
 pub mod spec;

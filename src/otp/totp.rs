@@ -28,13 +28,22 @@ pub struct TotpGenerator {
 
 impl std::fmt::Debug for TotpGenerator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "TotpGenerator {{ digits: {}, period: {}s, secret: *** }}", self.digits, self.period)
+        write!(
+            f,
+            "TotpGenerator {{ digits: {}, period: {}s, secret: *** }}",
+            self.digits, self.period
+        )
     }
 }
 
 impl TotpGenerator {
     /// Builds a generator from a base32 secret (spaces, lowercase and `=` padding allowed).
-    pub fn from_base32(secret: &str, algorithm: &str, digits: u8, period: u64) -> Result<Self, TotpConfigError> {
+    pub fn from_base32(
+        secret: &str,
+        algorithm: &str,
+        digits: u8,
+        period: u64,
+    ) -> Result<Self, TotpConfigError> {
         let normalized: String = secret
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '=' && *c != '-')
@@ -48,7 +57,12 @@ impl TotpGenerator {
     }
 
     /// Builds a generator from raw secret bytes (the RFC 6238 test vectors use these).
-    pub fn from_bytes(secret: &[u8], algorithm: &str, digits: u8, period: u64) -> Result<Self, TotpConfigError> {
+    pub fn from_bytes(
+        secret: &[u8],
+        algorithm: &str,
+        digits: u8,
+        period: u64,
+    ) -> Result<Self, TotpConfigError> {
         let algorithm = match algorithm.to_ascii_uppercase().replace('-', "").as_str() {
             "SHA1" => Algorithm::SHA1,
             "SHA256" => Algorithm::SHA256,
@@ -63,7 +77,11 @@ impl TotpGenerator {
             .with_secret(secret.to_vec())
             .build()
             .map_err(|e| TotpConfigError::Rejected(e.to_string()))?;
-        Ok(Self { totp, period, digits })
+        Ok(Self {
+            totp,
+            period,
+            digits,
+        })
     }
 
     /// The code for the window holding `unix_seconds`.
@@ -138,8 +156,7 @@ mod tests {
     // RFC 6238, Appendix B: the seeds are ASCII "1234567890" repeated to the hash size.
     const SHA1_SEED: &[u8] = b"12345678901234567890";
     const SHA256_SEED: &[u8] = b"12345678901234567890123456789012";
-    const SHA512_SEED: &[u8] =
-        b"1234567890123456789012345678901234567890123456789012345678901234";
+    const SHA512_SEED: &[u8] = b"1234567890123456789012345678901234567890123456789012345678901234";
 
     #[test]
     fn rfc6238_test_vectors() {
@@ -163,7 +180,9 @@ mod tests {
 
     #[test]
     fn base32_secret_and_verification_window() {
-        let g = TotpGenerator::from_base32("jbsw y3dp ehpk 3pxp jbsw y3dp ehpk 3pxp", "sha1", 6, 30).unwrap();
+        let g =
+            TotpGenerator::from_base32("jbsw y3dp ehpk 3pxp jbsw y3dp ehpk 3pxp", "sha1", 6, 30)
+                .unwrap();
         let t = 1_700_000_000;
         let code = g.code_at(t);
         assert_eq!(code.len(), 6);

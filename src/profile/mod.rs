@@ -54,7 +54,8 @@ mod tests {
         let p = reference_profile();
         assert!(p.account(AccountRole::Primary).is_some());
         assert!(matches!(
-            p.account(AccountRole::TwoFactor).and_then(|a| a.code.as_ref()),
+            p.account(AccountRole::TwoFactor)
+                .and_then(|a| a.code.as_ref()),
             Some(CodeSource::Totp(_))
         ));
     }

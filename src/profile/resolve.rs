@@ -118,7 +118,10 @@ impl Profile {
 }
 
 /// Parses and resolves profile text; every problem of the file is reported at once.
-pub fn resolve_profile(source: &Arc<SourceFile>, env: &dyn EnvSource) -> Result<Profile, Vec<Diagnostic>> {
+pub fn resolve_profile(
+    source: &Arc<SourceFile>,
+    env: &dyn EnvSource,
+) -> Result<Profile, Vec<Diagnostic>> {
     let raw: ProfileSpec = crate::spec::parse_yaml(source, "profile").map_err(|d| vec![d])?;
     let mut errors = Vec::new();
     let mut accounts = IndexMap::new();
@@ -172,10 +175,14 @@ fn resolve_account(
     env: &dyn EnvSource,
     errors: &mut Vec<Diagnostic>,
 ) -> Account {
-    let sources = [spec.totp_secret.is_some(), spec.code.is_some(), spec.code_command.is_some()]
-        .iter()
-        .filter(|x| **x)
-        .count();
+    let sources = [
+        spec.totp_secret.is_some(),
+        spec.code.is_some(),
+        spec.code_command.is_some(),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
     if sources > 1 {
         let at = spec
             .code
@@ -197,7 +204,10 @@ fn resolve_account(
     }
     let totp_secret = text(spec.totp_secret.clone(), source, env, errors);
     let code = if let (Some(secret), Some(raw)) = (&totp_secret, &spec.totp_secret) {
-        let algorithm = spec.totp_algorithm.as_ref().map_or("SHA1", |a| a.value.as_str());
+        let algorithm = spec
+            .totp_algorithm
+            .as_ref()
+            .map_or("SHA1", |a| a.value.as_str());
         let digits = spec.totp_digits.as_ref().map_or(6, |d| d.value);
         let period = spec.totp_period.as_ref().map_or(30, |p| p.value);
         match TotpGenerator::from_base32(secret, algorithm, digits, period) {

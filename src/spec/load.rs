@@ -35,13 +35,20 @@ pub fn yaml_options() -> serde_saphyr::Options {
 }
 
 /// Parses YAML text into `T`, turning the first error into a diagnostic titled `kind`.
-pub fn parse_yaml<T: DeserializeOwned>(source: &Arc<SourceFile>, kind: &str) -> Result<T, Diagnostic> {
+pub fn parse_yaml<T: DeserializeOwned>(
+    source: &Arc<SourceFile>,
+    kind: &str,
+) -> Result<T, Diagnostic> {
     serde_saphyr::from_str_with_options::<T>(&source.text, yaml_options())
         .map_err(|err| yaml_diagnostic(&err, source, kind))
 }
 
 /// Turns a serde-saphyr error into a diagnostic at its location.
-pub fn yaml_diagnostic(err: &serde_saphyr::Error, source: &Arc<SourceFile>, kind: &str) -> Diagnostic {
+pub fn yaml_diagnostic(
+    err: &serde_saphyr::Error,
+    source: &Arc<SourceFile>,
+    kind: &str,
+) -> Diagnostic {
     let inner = err.without_snippet();
     let message = serde_saphyr::UserMessageFormatter
         .format_message(inner)
@@ -80,20 +87,24 @@ fn widen_to_token(span: crate::diagnostic::Span) -> crate::diagnostic::Span {
         .unwrap_or(rest.len())
         .max(1);
     let token = rest[..len].trim_end();
-    span.file.span(span.offset, token.len().max(1).min(rest.len()))
+    span.file
+        .span(span.offset, token.len().max(1).min(rest.len()))
 }
 
 /// Reads and parses one spec file.
 pub fn load_spec_file(path: &Path) -> Result<LoadedSpec, Diagnostic> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostic::plain("cannot read spec", format!("{}: {e}", path.display()))
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Diagnostic::plain("cannot read spec", format!("{}: {e}", path.display())))?;
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     load_spec_text(&path.display().to_string(), text, base_dir)
 }
 
 /// Parses spec text that has a display name (used for embedded specs too).
-pub fn load_spec_text(name: &str, text: String, base_dir: PathBuf) -> Result<LoadedSpec, Diagnostic> {
+pub fn load_spec_text(
+    name: &str,
+    text: String,
+    base_dir: PathBuf,
+) -> Result<LoadedSpec, Diagnostic> {
     let source = SourceFile::new(name, text);
     let spec = parse_yaml::<SpecFile>(&source, "spec")?;
     Ok(LoadedSpec {
@@ -140,6 +151,25 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
     Ok(files)
 }
 
+/// Discovers and parses every spec under `paths`, reporting the problems of all
+/// files at once.
+pub fn load_all(paths: &[PathBuf]) -> Result<Vec<LoadedSpec>, Vec<Diagnostic>> {
+    let files = discover(paths).map_err(|d| vec![d])?;
+    let mut specs = Vec::new();
+    let mut errors = Vec::new();
+    for file in files {
+        match load_spec_file(&file) {
+            Ok(s) => specs.push(s),
+            Err(d) => errors.push(d),
+        }
+    }
+    if errors.is_empty() {
+        Ok(specs)
+    } else {
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,7 +181,11 @@ mod tests {
         let span = err.span.as_ref().unwrap();
         assert_eq!((span.line, span.column), (8, 19));
         assert_eq!(span.text(), "stauts");
-        assert!(err.label.starts_with("unknown field `stauts`"), "{}", err.label);
+        assert!(
+            err.label.starts_with("unknown field `stauts`"),
+            "{}",
+            err.label
+        );
         assert_eq!(err.help.as_deref(), Some("did you mean `status`?"));
     }
 }

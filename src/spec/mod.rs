@@ -2,11 +2,16 @@
 //!
 //! Nothing here resolves templates, talks to the network or reads profiles.
 
+mod embedded;
 mod load;
 mod model;
 mod values;
 
-pub use load::{LoadedSpec, discover, load_spec_file, load_spec_text, parse_yaml, yaml_diagnostic, yaml_options};
+pub use embedded::{EMBEDDED_SPECS, load_embedded};
+pub use load::{
+    LoadedSpec, discover, load_all, load_spec_file, load_spec_text, parse_yaml, yaml_diagnostic,
+    yaml_options,
+};
 pub use model::{
     ArmSpec, CaptureSpec, CaseSpec, DecisionSpec, DefaultsSpec, ExpectSpec, JwtCheckSpec,
     PathAssertSpec, RequestSpec, SnapshotSpec, SpecFile, StepSpec,

@@ -91,7 +91,7 @@ pub struct CaseSpec {
 }
 
 /// One request and what must hold of its response.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepSpec {
     /// Human name (defaults to `step N`).
@@ -113,7 +113,7 @@ pub struct StepSpec {
 }
 
 /// One arm of a branch.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArmSpec {
     /// Arm name, unique within the case; used by `require_arms`/`forbid_arms` and coverage.
@@ -208,9 +208,9 @@ pub struct PathAssertSpec {
     pub one_of: Option<Spanned<Vec<serde_json::Value>>>,
     /// The value is a string holding a JWT meeting these checks.
     pub jwt: Option<Spanned<JwtCheckSpec>>,
-    /// `true`: the checks must hold for at least one selected node (default: for all).
-    #[serde(default)]
-    pub any: bool,
+    /// Which selected nodes the tests must hold for: `all` (default, and at least one
+    /// node), `any` (at least one), `none` (no node).
+    pub nodes: Option<Spanned<String>>,
 }
 
 /// Checks on a JWT. It is decoded, not verified: there is no key.

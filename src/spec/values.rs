@@ -6,8 +6,8 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// One status pattern: an exact code or a class such as `4xx`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +34,9 @@ impl StatusPattern {
             .or_else(|| text.strip_suffix("XX"))
             .and_then(|d| d.parse::<u16>().ok())
         {
-            return (1..=5).contains(&digit).then_some(StatusPattern::Class(digit));
+            return (1..=5)
+                .contains(&digit)
+                .then_some(StatusPattern::Class(digit));
         }
         text.parse::<u16>()
             .ok()
@@ -162,7 +164,9 @@ impl<'de> Deserialize<'de> for HeaderExpectSpec {
         impl<'de> Visitor<'de> for V {
             type Value = HeaderExpectSpec;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a header value or a map of {equals, matches, contains, present, absent}")
+                f.write_str(
+                    "a header value or a map of {equals, matches, contains, present, absent}",
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 Ok(HeaderExpectSpec {

@@ -1,0 +1,115 @@
+//! Evaluating `jwt:` checks: signed, claims present, payload subset, lifetime window.
+
+use serde_json::Value;
+
+use super::json_body::eval_matcher;
+use super::jwt::check_signed;
+use super::outcome::Resolve;
+use crate::otp::now_unix;
+use crate::plan::JwtCheck;
+
+/// Checks a JWT string against `check`, relative to the current time.
+pub fn eval_jwt(token: &str, check: &JwtCheck, resolve: &dyn Resolve) -> Result<(), String> {
+    eval_jwt_at(token, check, resolve, now_unix())
+}
+
+/// Checks a JWT string against `check` as of `now` (Unix seconds).
+pub fn eval_jwt_at(
+    token: &str,
+    check: &JwtCheck,
+    resolve: &dyn Resolve,
+    now: u64,
+) -> Result<(), String> {
+    let jwt = check_signed(token)?;
+    let missing: Vec<&str> = check
+        .claims
+        .iter()
+        .filter(|c| !jwt.payload.contains_key(c.as_str()))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("the JWT lacks claim(s) {}", missing.join(", ")));
+    }
+    if let Some(payload) = &check.payload {
+        let failures = eval_matcher(payload, &Value::Object(jwt.payload.clone()), "$", resolve);
+        if let Some(first) = failures.first() {
+            return Err(format!("the JWT payload: {}", first.message));
+        }
+    }
+    if let Some((window, tolerance)) = check.expires_in {
+        let exp = match jwt.payload.get("exp") {
+            Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
+            Some(_) => return Err("the JWT `exp` claim is not a number".to_string()),
+            None => return Err("the JWT has no `exp` claim".to_string()),
+        };
+        let lifetime = exp - now as f64;
+        let wanted = window.as_secs_f64();
+        if (lifetime - wanted).abs() > tolerance.as_secs_f64() {
+            return Err(format!(
+                "the JWT expires in {}, expected {} ± {}",
+                human_seconds(lifetime),
+                human_seconds(wanted),
+                human_seconds(tolerance.as_secs_f64())
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn human_seconds(s: f64) -> String {
+    let sign = if s < 0.0 { "-" } else { "" };
+    let s = s.abs().round() as u64;
+    match (s / 60, s % 60) {
+        (0, sec) => format!("{sign}{sec}s"),
+        (m, 0) => format!("{sign}{m}m"),
+        (m, sec) => format!("{sign}{m}m{sec}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Template;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use std::time::Duration;
+
+    struct NoVars;
+    impl Resolve for NoVars {
+        fn value(&self, t: &Template) -> Result<Value, String> {
+            t.as_literal()
+                .map(Value::String)
+                .ok_or_else(|| "no vars".into())
+        }
+    }
+
+    fn token(payload: &str) -> String {
+        format!(
+            "{}.{}.c2ln",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+            URL_SAFE_NO_PAD.encode(payload)
+        )
+    }
+
+    #[test]
+    fn lifetime_window() {
+        let now = 1_700_000_000;
+        let check = JwtCheck {
+            claims: vec!["exp".into()],
+            payload: None,
+            expires_in: Some((Duration::from_secs(1800), Duration::from_secs(120))),
+        };
+        let ok = token(&format!(r#"{{"user":"u","exp":{}}}"#, now + 1790));
+        assert_eq!(eval_jwt_at(&ok, &check, &NoVars, now), Ok(()));
+        let long = token(&format!(r#"{{"user":"u","exp":{}}}"#, now + 3600));
+        assert_eq!(
+            eval_jwt_at(&long, &check, &NoVars, now).unwrap_err(),
+            "the JWT expires in 60m, expected 30m ± 2m"
+        );
+        let none = token(r#"{"user":"u"}"#);
+        assert_eq!(
+            eval_jwt_at(&none, &check, &NoVars, now).unwrap_err(),
+            "the JWT lacks claim(s) exp"
+        );
+    }
+}

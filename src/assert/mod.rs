@@ -1,0 +1,25 @@
+//! Stage 4 — assert: pure functions from a response and a check to failures.
+//!
+//! No I/O, no printing, no state: the exec stage calls these and records results.
+
+mod contains;
+mod eval;
+mod headers;
+mod json_body;
+mod jwt;
+mod jwt_check;
+mod outcome;
+mod path;
+mod response;
+mod schema;
+mod status;
+mod value_tests;
+mod xml_view;
+
+pub use eval::{all_pass, eval_check};
+pub use json_body::diff;
+pub use jwt::{DecodedJwt, check_signed, decode as decode_jwt, is_signed_jwt};
+pub use jwt_check::{eval_jwt, eval_jwt_at};
+pub use outcome::{CheckFailure, Resolve, show};
+pub use response::Response;
+pub use xml_view::xml_to_value;

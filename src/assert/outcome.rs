@@ -1,0 +1,93 @@
+//! What a failed check reports, and how checks read values of the run.
+
+use serde_json::Value;
+
+use crate::diagnostic::Span;
+use crate::plan::{JsonTemplate, Template};
+
+/// One failed check: a short title, what is wrong, and optionally expected/actual/diff.
+#[derive(Clone, Debug)]
+pub struct CheckFailure {
+    /// A short noun phrase ("status code", "JSON body", "schema").
+    pub title: &'static str,
+    /// What is wrong, as a lowercase fragment (shown under the spec's caret).
+    pub message: String,
+    /// What was expected, when it can be shown.
+    pub expected: Option<String>,
+    /// What came, when it can be shown.
+    pub actual: Option<String>,
+    /// A unified diff of expected vs actual bodies.
+    pub diff: Option<String>,
+    /// A word to narrow the spec span to (e.g. the JSON key that failed).
+    pub focus: Option<String>,
+    /// A more precise place in the spec than the check's own span.
+    pub span: Option<Span>,
+}
+
+impl CheckFailure {
+    /// A failure with only a message.
+    pub fn new(title: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            title,
+            message: message.into(),
+            expected: None,
+            actual: None,
+            diff: None,
+            focus: None,
+            span: None,
+        }
+    }
+
+    /// Adds expected and actual values.
+    pub fn expected_actual(
+        mut self,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Self {
+        self.expected = Some(expected.into());
+        self.actual = Some(actual.into());
+        self
+    }
+
+    /// Points the failure at a more precise span.
+    pub fn at(mut self, span: Span) -> Self {
+        self.span = Some(span);
+        self
+    }
+
+    /// Adds a word to narrow the spec span to.
+    pub fn focus(mut self, focus: impl Into<String>) -> Self {
+        self.focus = Some(focus.into());
+        self
+    }
+}
+
+/// Renders the templates of expected values (accounts, captures) during checks.
+pub trait Resolve {
+    /// Renders a template to a JSON value (a sole capture keeps its type).
+    fn value(&self, template: &Template) -> Result<Value, String>;
+
+    /// Renders a template to text.
+    fn text(&self, template: &Template) -> Result<String, String> {
+        self.value(template).map(|v| match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        })
+    }
+
+    /// Renders a JSON template.
+    fn json(&self, template: &JsonTemplate) -> Result<Value, String> {
+        template.render(&mut |t: &Template| self.value(t))
+    }
+}
+
+/// Shows a JSON value compactly for messages (long values are shortened).
+pub fn show(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 200 {
+        let cut: String = text.chars().take(200).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}

@@ -1,0 +1,85 @@
+//! The flags of every subcommand.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Contract conformance harness for login APIs.
+#[derive(Debug, Parser)]
+#[command(name = "conform", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run specs against a target (the bundled reference when no --target is given).
+    Run(RunArgs),
+    /// Check specs (and a profile) without sending anything.
+    Lint(LintArgs),
+    /// List case ids with their tags and document sections.
+    List(LintArgs),
+}
+
+/// Which specs and profile to use.
+#[derive(Debug, Args)]
+pub struct SpecArgs {
+    /// Spec files or directories (default: ./specs, else the embedded specs).
+    #[arg(value_name = "SPEC_OR_DIR")]
+    pub specs: Vec<PathBuf>,
+    /// Profile with accounts and vars (default without --target: the reference profile).
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Only cases whose id contains PATTERN (`*` matches any text); repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Vec<String>,
+    /// Only cases with this tag; `!TAG` excludes a tag; repeatable.
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+}
+
+/// `conform run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Specs, profile and case selection.
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Base URL of the server under test (its path is kept as a prefix).
+    #[arg(long, value_name = "URL")]
+    pub target: Option<url::Url>,
+    /// Cases run at once; the steps of one case always run in order.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub jobs: usize,
+    /// Default request timeout (e.g. 10s); a spec's own timeouts win.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<humantime::Duration>,
+    /// Write a JUnit XML report.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Show every exchange, not only those of failing cases (secrets stay masked).
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Trust the CA certificates in this PEM file (internal staging).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Client certificate chain and key (PEM) for mutual TLS.
+    #[arg(long, value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+    /// Do not verify TLS certificates (warns on every run; prefer --cacert).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Never reuse a TOTP window for an account (waits for the next window).
+    #[arg(long)]
+    pub fresh_codes: bool,
+}
+
+/// `conform lint` and `conform list`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Specs, profile and case selection.
+    #[command(flatten)]
+    pub spec: SpecArgs,
+}

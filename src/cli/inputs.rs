@@ -1,0 +1,91 @@
+//! Loading what a command works on — specs, profile, plan — and printing the
+//! diagnostics when they are invalid.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use conform::diagnostic::Diagnostic;
+use conform::plan::{Plan, PlanOptions, Selection, build_plan};
+use conform::profile::{ProcessEnv, Profile, load_profile, reference_profile};
+use conform::spec::{LoadedSpec, load_all};
+
+use super::args::SpecArgs;
+
+/// Whether stderr gets colour.
+pub fn stderr_color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Whether stdout gets colour.
+pub fn stdout_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Prints diagnostics to stderr.
+pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    let color = stderr_color();
+    let mut err = std::io::stderr().lock();
+    for d in diagnostics {
+        let _ = write!(err, "{}", d.render(color));
+    }
+    let errors = diagnostics.len();
+    let _ = writeln!(
+        err,
+        "{errors} error{} found; nothing was sent",
+        if errors == 1 { "" } else { "s" }
+    );
+}
+
+/// The specs named on the command line, or the default set.
+pub fn load_specs(args: &SpecArgs) -> Result<Vec<LoadedSpec>, Vec<Diagnostic>> {
+    let paths: Vec<PathBuf> = if args.specs.is_empty() {
+        vec![PathBuf::from("specs")]
+    } else {
+        args.specs.clone()
+    };
+    if args.specs.is_empty() && !paths[0].is_dir() {
+        return conform::spec::load_embedded();
+    }
+    load_all(&paths)
+}
+
+/// The profile named by --profile; without one, the reference profile when running
+/// against the bundled reference, else an empty profile (cases needing accounts skip).
+pub fn load_run_profile(args: &SpecArgs, reference: bool) -> Result<Profile, Vec<Diagnostic>> {
+    match &args.profile {
+        Some(path) => load_profile(path, &ProcessEnv),
+        None if reference => Ok(reference_profile()),
+        None => Ok(Profile::default()),
+    }
+}
+
+/// Loads specs and profile, plans, and applies the case selection. Errors of every
+/// file are collected before giving up.
+pub fn prepare(
+    args: &SpecArgs,
+    reference: bool,
+    timeout: Option<Duration>,
+) -> Result<Plan, Vec<Diagnostic>> {
+    let specs = load_specs(args);
+    let profile = load_run_profile(args, reference);
+    let (specs, profile) = match (specs, profile) {
+        (Ok(s), Ok(p)) => (s, p),
+        (s, p) => {
+            let mut all = s.err().unwrap_or_default();
+            all.extend(p.err().unwrap_or_default());
+            return Err(all);
+        }
+    };
+    let mut options = PlanOptions::default();
+    if let Some(t) = timeout {
+        options.default_timeout = t;
+    }
+    let mut plan = build_plan(&specs, Arc::new(profile), &options)?;
+    plan.select(&Selection {
+        filters: args.filter.clone(),
+        tags: args.tags.clone(),
+    });
+    Ok(plan)
+}

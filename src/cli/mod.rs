@@ -1,0 +1,28 @@
+//! Command-line definitions and the glue from flags to the library.
+
+mod args;
+mod inputs;
+mod run_cmd;
+
+pub use args::Cli;
+
+use std::process::ExitCode;
+
+use args::Command;
+
+/// Exit code: every case passed.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: at least one case failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code: invalid invocation, spec or profile.
+pub const EXIT_INVALID: u8 = 2;
+
+/// Runs the chosen subcommand.
+pub fn dispatch(cli: Cli) -> ExitCode {
+    let code = match cli.command {
+        Command::Run(args) => run_cmd::run(args),
+        Command::Lint(args) => run_cmd::lint(args),
+        Command::List(args) => run_cmd::list(args),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,25 @@
+//! Stage 3 — exec: send each case's requests in order, evaluate its checks through
+//! the assert stage, follow branch arms, and return masked outcomes.
+//!
+//! Never prints: outcomes go to an [`EventSink`].
+
+mod capture;
+mod case;
+mod client;
+mod codes;
+mod outcome;
+mod request;
+mod runner;
+mod scope;
+mod send;
+
+pub use case::CaseRunner;
+pub use client::{ClientError, ClientOptions, build_client, install_crypto_provider};
+pub use codes::{CodeError, CodeLedger};
+pub use outcome::{
+    ArmTaken, CaseOutcome, CaseStatus, ExchangeRecord, Failure, FailureKind, RequestRecord,
+    ResponseRecord, StepRecord,
+};
+pub use request::join_url;
+pub use runner::{EventSink, RunOptions, RunSummary, run_plan};
+pub use scope::Scope;

@@ -1,0 +1,125 @@
+//! Rendering a planned request into an HTTP request and its record.
+
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use url::Url;
+
+use super::outcome::RequestRecord;
+use super::scope::{Scope, text_of};
+use crate::assert::Resolve;
+use crate::plan::{BodyPlan, RequestPlan};
+
+/// A request ready to send, and how it will be shown.
+pub struct BuiltRequest {
+    /// The request.
+    pub request: reqwest::Request,
+    /// Its record for reports.
+    pub record: RequestRecord,
+}
+
+/// Joins a target URL and a spec path: the target's own path is kept as a prefix.
+pub fn join_url(base: &Url, path: &str) -> Result<Url, String> {
+    let base_text = base.as_str().trim_end_matches('/');
+    let joined = if path.is_empty() {
+        format!("{base_text}/")
+    } else {
+        format!("{base_text}/{}", path.trim_start_matches('/'))
+    };
+    Url::parse(&joined).map_err(|e| format!("`{joined}` is not a valid URL: {e}"))
+}
+
+/// Renders the request against `base`.
+pub fn build_request(
+    client: &reqwest::Client,
+    base: &Url,
+    plan: &RequestPlan,
+    scope: &Scope,
+) -> Result<BuiltRequest, String> {
+    let mut url = join_url(base, &scope.render_path(&plan.path)?)?;
+    if !plan.query.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        for (k, t) in &plan.query {
+            pairs.append_pair(k, &scope.text(t)?);
+        }
+    }
+    let mut headers = HeaderMap::new();
+    let mut shown = Vec::new();
+    for (name, t) in &plan.headers {
+        let value = scope.text(t)?;
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("`{name}` is not a header name"))?;
+        let hv = HeaderValue::from_str(&value).map_err(|_| {
+            format!("the value of header `{name}` has characters a header cannot carry")
+        })?;
+        shown.push((name.as_str().to_string(), value));
+        headers.append(name, hv);
+    }
+    let (body, content_type) = match &plan.body {
+        BodyPlan::None => (None, None),
+        BodyPlan::Json(t) => {
+            let v = scope.json(t)?;
+            (Some(v.to_string()), Some("application/json"))
+        }
+        BodyPlan::Form(pairs) => {
+            let mut s = url::form_urlencoded::Serializer::new(String::new());
+            for (k, t) in pairs {
+                s.append_pair(k, &scope.text(t)?);
+            }
+            (Some(s.finish()), Some("application/x-www-form-urlencoded"))
+        }
+        BodyPlan::Raw { content_type, text } => {
+            (Some(text_of(scope.value(text)?)), content_type.as_deref())
+        }
+    };
+    if let Some(ct) = content_type
+        && !headers.contains_key(CONTENT_TYPE)
+    {
+        let hv =
+            HeaderValue::from_str(ct).map_err(|_| format!("`{ct}` is not a valid content type"))?;
+        headers.insert(CONTENT_TYPE, hv);
+        shown.push(("content-type".to_string(), ct.to_string()));
+    }
+    let mut builder = client
+        .request(plan.method.clone(), url.clone())
+        .headers(headers)
+        .timeout(plan.timeout);
+    if let Some(b) = &body {
+        builder = builder.body(b.clone());
+    }
+    let request = builder
+        .build()
+        .map_err(|e| format!("cannot build the request: {e}"))?;
+    Ok(BuiltRequest {
+        request,
+        record: RequestRecord {
+            method: plan.method.to_string(),
+            url: url.to_string(),
+            headers: shown,
+            body,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_keeps_the_target_prefix() {
+        let base = Url::parse("https://login.txty.dk/api/4/").unwrap();
+        assert_eq!(
+            join_url(&base, "/user/newapikey/login.json")
+                .unwrap()
+                .as_str(),
+            "https://login.txty.dk/api/4/user/newapikey/login.json"
+        );
+        let bare = Url::parse("http://127.0.0.1:8080").unwrap();
+        assert_eq!(
+            join_url(&bare, "/login").unwrap().as_str(),
+            "http://127.0.0.1:8080/login"
+        );
+        assert_eq!(
+            join_url(&bare, "").unwrap().as_str(),
+            "http://127.0.0.1:8080/"
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! Masking secrets in everything conform writes: passwords, keys, TOTP secrets,
+//! codes and captured tokens become `***`, in the forms they travel in (raw,
+//! URL-encoded, JSON-escaped, XML-escaped).
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// What a masked secret is replaced with.
+pub const MASK: &str = "***";
+
+/// The forms a secret may appear in on the wire or in a report.
+pub fn variants(secret: &str) -> Vec<String> {
+    let mut out = vec![secret.to_string()];
+    let percent = utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string();
+    let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_matches('"').to_string();
+    let xml = secret
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;");
+    for v in [percent, form, json, xml] {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    // Lowercase percent escapes (`%2f`) are equally valid on the wire.
+    let lower = lower_escapes(&utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string());
+    if !out.contains(&lower) {
+        out.push(lower);
+    }
+    out
+}
+
+fn lower_escapes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '%' {
+            for _ in 0..2 {
+                if let Some(h) = chars.next() {
+                    out.push(h.to_ascii_lowercase());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Replaces every known secret in text.
+#[derive(Clone, Debug, Default)]
+pub struct Masker {
+    secrets: Vec<String>,
+    matcher: Option<AhoCorasick>,
+}
+
+impl Masker {
+    /// Builds a masker for these secrets (empty strings are ignored).
+    pub fn new<I, S>(secrets: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut m = Masker::default();
+        m.extend(secrets);
+        m
+    }
+
+    /// Adds secrets.
+    pub fn extend<I, S>(&mut self, secrets: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        for s in secrets {
+            let s = s.as_ref();
+            if s.is_empty() {
+                continue;
+            }
+            for v in variants(s) {
+                if !self.secrets.contains(&v) {
+                    self.secrets.push(v);
+                }
+            }
+        }
+        self.matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&self.secrets)
+            .ok();
+    }
+
+    /// Whether there is anything to mask.
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+
+    /// Returns `text` with every secret replaced by `***`.
+    pub fn mask(&self, text: &str) -> String {
+        match &self.matcher {
+            Some(m) => m.replace_all(text, &vec![MASK; self.secrets.len()]),
+            None => text.to_string(),
+        }
+    }
+
+    /// Masks a string in place.
+    pub fn mask_in_place(&self, text: &mut String) {
+        if self
+            .matcher
+            .as_ref()
+            .is_some_and(|m| m.is_match(text.as_str()))
+        {
+            *text = self.mask(text);
+        }
+    }
+
+    /// Whether `text` contains a secret.
+    pub fn leaks(&self, text: &str) -> bool {
+        self.matcher.as_ref().is_some_and(|m| m.is_match(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_raw_and_encoded_forms() {
+        let m = Masker::new(["p@ss w&rd\"", "123456"]);
+        let text = "url ?pass=p%40ss+w%26rd%22&x=1 json {\"pass\":\"p@ss w&rd\\\"\"} xml <p>p@ss w&amp;rd&quot;</p> code 123456 pct p%40ss%20w%26rd%22";
+        let masked = m.mask(text);
+        assert!(!masked.contains("p@ss"), "{masked}");
+        assert!(!masked.contains("p%40ss"), "{masked}");
+        assert!(!masked.contains("123456"), "{masked}");
+        assert_eq!(masked.matches(MASK).count(), 5, "{masked}");
+    }
+
+    #[test]
+    fn empty_masker_is_identity() {
+        assert_eq!(Masker::new(Vec::<String>::new()).mask("abc"), "abc");
+    }
+}

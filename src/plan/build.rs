@@ -1,0 +1,126 @@
+//! The plan stage's entry point: raw specs + profile → [`Plan`].
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use indexmap::IndexMap;
+
+use super::case_builder::{SpecScope, build_case};
+use super::context::Ctx;
+use super::model::{Plan, SpecPlan};
+use crate::diagnostic::Diagnostic;
+use crate::profile::Profile;
+use crate::spec::LoadedSpec;
+
+/// Settings of the plan stage.
+#[derive(Clone, Debug)]
+pub struct PlanOptions {
+    /// Request timeout when neither the step nor the spec gives one.
+    pub default_timeout: Duration,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        Self {
+            default_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Resolves specs against a profile. Every problem of every spec is returned at once.
+pub fn build_plan(
+    specs: &[LoadedSpec],
+    profile: Arc<Profile>,
+    options: &PlanOptions,
+) -> Result<Plan, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut names = HashSet::new();
+    let mut plans = Vec::new();
+    for loaded in specs {
+        let spec = &loaded.spec;
+        let name = spec
+            .name
+            .as_ref()
+            .map(|n| n.value.clone())
+            .unwrap_or_else(|| file_stem(&loaded.source.name));
+        let mut spec_vars: IndexMap<String, String> = IndexMap::new();
+        let mut ctx = Ctx::new(
+            Arc::clone(&loaded.source),
+            &loaded.base_dir,
+            IndexMap::new(),
+        );
+        for (k, v) in &spec.vars {
+            if let Some(text) = ctx.static_text(v) {
+                spec_vars.insert(k.clone(), text);
+            }
+        }
+        for (k, v) in &profile.vars {
+            spec_vars.insert(k.clone(), v.clone());
+        }
+        ctx.spec_vars = spec_vars;
+        if !names.insert(name.clone()) {
+            let at = spec.name.as_ref().map(|n| ctx.span(n));
+            errors.push(Diagnostic {
+                severity: crate::diagnostic::Severity::Error,
+                title: "duplicate spec".into(),
+                span: at,
+                label: format!("another spec is also named `{name}`"),
+                help: Some("give one of them a different `name:`".into()),
+            });
+        }
+        let scope = SpecScope {
+            spec_name: &name,
+            named_steps: &spec.steps,
+            defaults: &spec.defaults,
+            default_timeout: options.default_timeout,
+            profile: &profile,
+        };
+        let mut ids = HashSet::new();
+        let mut cases = Vec::new();
+        for case in &spec.cases {
+            if !ids.insert(case.id.value.clone()) {
+                let at = ctx.span(&case.id);
+                ctx.error(
+                    "duplicate case id",
+                    at,
+                    format!("case `{}` is defined twice", case.id.value),
+                );
+            }
+            if let Some(plan) = build_case(&mut ctx, &scope, case) {
+                cases.push(plan);
+            }
+        }
+        if spec.cases.is_empty() {
+            errors.push(Diagnostic::plain(
+                "spec",
+                format!("{} has no cases", loaded.source.name),
+            ));
+        }
+        errors.append(&mut ctx.errors);
+        plans.push(SpecPlan {
+            name,
+            title: spec.title.clone(),
+            document: spec.document.clone(),
+            api: spec.api.as_ref().map(|a| a.value.clone()),
+            source: Arc::clone(&loaded.source),
+            cases,
+        });
+    }
+    if errors.is_empty() {
+        Ok(Plan {
+            specs: plans,
+            profile,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+fn file_stem(name: &str) -> String {
+    std::path::Path::new(name)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(name)
+        .to_string()
+}

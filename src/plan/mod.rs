@@ -1,0 +1,30 @@
+//! Stage 2 — plan: resolve raw specs against a profile into ready-to-run cases.
+//!
+//! Validates everything that can be known before sending a request (templates,
+//! variables, captures in scope, JSONPaths, regexes, schemas, arms) and decides which
+//! cases the profile cannot run. Never performs I/O except reading schema files.
+
+mod build;
+mod case_builder;
+mod check;
+mod context;
+mod expect_builder;
+mod json_template;
+mod merge;
+mod model;
+mod request_builder;
+mod select;
+mod template;
+
+pub use build::{PlanOptions, build_plan};
+pub use check::{
+    BodyFormat, Check, CheckKind, HeaderTest, JsonMatcher, JsonType, JwtCheck, PathCheck, PathTest,
+    Quantifier,
+};
+pub use json_template::JsonTemplate;
+pub use model::{
+    ArmPlan, BodyPlan, CapturePlan, CaptureSource, CasePlan, Pick, Plan, RequestPlan, SnapshotPlan,
+    SpecPlan, StepPlan,
+};
+pub use select::Selection;
+pub use template::{Expr, Part, Template, TemplateError};

@@ -1,0 +1,67 @@
+//! Choosing which cases run: `--filter` patterns on ids and `--tag` filters.
+
+use super::model::{CasePlan, Plan};
+
+/// A case selection from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Id patterns; a case matches if any does (`*` is a wildcard, else substring).
+    pub filters: Vec<String>,
+    /// Tags; a case needs one of the plain tags and none of the `!`-prefixed ones.
+    pub tags: Vec<String>,
+}
+
+impl Selection {
+    /// Whether a case is selected.
+    pub fn matches(&self, case: &CasePlan) -> bool {
+        let id_ok = self.filters.is_empty() || self.filters.iter().any(|p| id_matches(p, &case.id));
+        let wanted: Vec<&str> = self
+            .tags
+            .iter()
+            .filter(|t| !t.starts_with('!'))
+            .map(String::as_str)
+            .collect();
+        let unwanted: Vec<&str> = self
+            .tags
+            .iter()
+            .filter_map(|t| t.strip_prefix('!'))
+            .collect();
+        let tag_ok = (wanted.is_empty() || case.tags.iter().any(|t| wanted.contains(&t.as_str())))
+            && !case.tags.iter().any(|t| unwanted.contains(&t.as_str()));
+        id_ok && tag_ok
+    }
+}
+
+fn id_matches(pattern: &str, id: &str) -> bool {
+    if !pattern.contains('*') {
+        return id.contains(pattern);
+    }
+    let parts: Vec<String> = pattern.split('*').map(regex::escape).collect();
+    regex::Regex::new(&format!("^{}$", parts.join(".*"))).is_ok_and(|r| r.is_match(id))
+}
+
+impl Plan {
+    /// Keeps only the selected cases (specs left empty stay, with no cases).
+    pub fn select(&mut self, selection: &Selection) {
+        for spec in &mut self.specs {
+            spec.cases.retain(|c| selection.matches(c));
+        }
+    }
+
+    /// Number of cases in the plan.
+    pub fn case_count(&self) -> usize {
+        self.specs.iter().map(|s| s.cases.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns() {
+        assert!(id_matches("2fa", "txty::login.2fa.json"));
+        assert!(id_matches("txty::*.json", "txty::login.2fa.json"));
+        assert!(!id_matches("txty::*.xml", "txty::login.2fa.json"));
+    }
+}

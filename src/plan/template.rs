@@ -1,0 +1,339 @@
+//! Templates: strings with `{{ expression }}` parts.
+//!
+//! Parsing and validation only. `vars.*` are substituted at plan time; what remains
+//! (accounts, captures, codes, random values) is rendered by the exec stage.
+
+use std::fmt;
+
+use crate::profile::AccountRole;
+
+/// One `{{ ... }}` expression, resolved to what it reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expr {
+    /// A text field of an account (`account.password`, `accounts.primary.username`).
+    Account {
+        /// `None` is the case's own account.
+        role: Option<AccountRole>,
+        /// The field name (`username`, `email`, `password`, `secure_key`).
+        field: String,
+    },
+    /// A value captured by an earlier step.
+    Capture(String),
+    /// The current second-factor code of the case's account.
+    Code,
+    /// A code that is certainly not the current one.
+    WrongCode,
+    /// A fresh random UUID v4.
+    Uuid,
+    /// `n` fresh random lowercase hex digits.
+    RandomHex(usize),
+    /// `n` fresh random letters and digits.
+    RandomAlnum(usize),
+    /// A `vars.*` value (only before planning substitutes it).
+    Var(String),
+}
+
+impl Expr {
+    /// Whether the value must be masked in output (credentials, codes, captures).
+    pub fn is_secret_source(&self) -> bool {
+        matches!(
+            self,
+            Expr::Account { field, .. } if field == "password" || field == "secure_key"
+        ) || matches!(self, Expr::Code | Expr::WrongCode)
+    }
+
+    /// Whether the expression yields a different value each time (random, codes).
+    pub fn is_generated(&self) -> bool {
+        matches!(
+            self,
+            Expr::Code | Expr::WrongCode | Expr::Uuid | Expr::RandomHex(_) | Expr::RandomAlnum(_)
+        )
+    }
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Account { role: None, field } => write!(f, "account.{field}"),
+            Expr::Account {
+                role: Some(r),
+                field,
+            } => write!(f, "accounts.{}.{field}", r.name()),
+            Expr::Capture(name) => write!(f, "{name}"),
+            Expr::Code => write!(f, "code"),
+            Expr::WrongCode => write!(f, "wrong_code"),
+            Expr::Uuid => write!(f, "uuid"),
+            Expr::RandomHex(n) => write!(f, "random_hex({n})"),
+            Expr::RandomAlnum(n) => write!(f, "random_alnum({n})"),
+            Expr::Var(name) => write!(f, "vars.{name}"),
+        }
+    }
+}
+
+/// A piece of a template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// Literal text.
+    Lit(String),
+    /// An expression, with its source text (for diagnostics).
+    Expr(Expr, String),
+}
+
+/// A parsed template.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Template {
+    /// The pieces, in order.
+    pub parts: Vec<Part>,
+}
+
+/// Why a template cannot be parsed; `at` is the expression text to point at.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// `{{` without `}}`.
+    #[error("`{{{{` is not closed by `}}}}`")]
+    Unclosed {
+        /// The text from the opening braces.
+        at: String,
+    },
+    /// An expression that is not one of the known forms.
+    #[error("unknown expression `{expr}`: {why}")]
+    Unknown {
+        /// The expression text.
+        expr: String,
+        /// What was expected instead.
+        why: String,
+        /// A close known name, if any.
+        suggestion: Option<String>,
+    },
+}
+
+impl TemplateError {
+    /// The source text the error is about.
+    pub fn at(&self) -> &str {
+        match self {
+            TemplateError::Unclosed { at } => at,
+            TemplateError::Unknown { expr, .. } => expr,
+        }
+    }
+}
+
+impl Template {
+    /// A template of literal text only.
+    pub fn literal(text: impl Into<String>) -> Self {
+        Template {
+            parts: vec![Part::Lit(text.into())],
+        }
+    }
+
+    /// Parses `text`; `{{` never appears literally in our specs, so no escape exists.
+    pub fn parse(text: &str) -> Result<Self, TemplateError> {
+        let mut parts = Vec::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("{{") {
+            if start > 0 {
+                parts.push(Part::Lit(rest[..start].to_string()));
+            }
+            let after = &rest[start + 2..];
+            let Some(end) = after.find("}}") else {
+                return Err(TemplateError::Unclosed {
+                    at: rest[start..].to_string(),
+                });
+            };
+            let source = after[..end].trim();
+            parts.push(Part::Expr(parse_expr(source)?, source.to_string()));
+            rest = &after[end + 2..];
+        }
+        if !rest.is_empty() {
+            parts.push(Part::Lit(rest.to_string()));
+        }
+        Ok(Template { parts })
+    }
+
+    /// The expressions of the template.
+    pub fn exprs(&self) -> impl Iterator<Item = (&Expr, &str)> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Expr(e, src) => Some((e, src.as_str())),
+            Part::Lit(_) => None,
+        })
+    }
+
+    /// The single expression if the template is exactly one `{{ }}` and nothing else.
+    pub fn sole_expr(&self) -> Option<&Expr> {
+        match self.parts.as_slice() {
+            [Part::Expr(e, _)] => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The text if the template has no expressions.
+    pub fn as_literal(&self) -> Option<String> {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                Part::Lit(s) => Some(s.as_str()),
+                Part::Expr(..) => None,
+            })
+            .collect::<Option<String>>()
+    }
+
+    /// Replaces `vars.*` expressions by their values, merging adjacent literals.
+    /// Returns the names of variables that have no value.
+    pub fn substitute_vars(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Vec<String> {
+        let mut missing = Vec::new();
+        let mut parts: Vec<Part> = Vec::with_capacity(self.parts.len());
+        for part in self.parts.drain(..) {
+            let part = match part {
+                Part::Expr(Expr::Var(name), src) => match lookup(&name) {
+                    Some(v) => Part::Lit(v),
+                    None => {
+                        missing.push(name.clone());
+                        Part::Expr(Expr::Var(name), src)
+                    }
+                },
+                other => other,
+            };
+            match (parts.last_mut(), part) {
+                (Some(Part::Lit(prev)), Part::Lit(s)) => prev.push_str(&s),
+                (_, part) => parts.push(part),
+            }
+        }
+        self.parts = parts;
+        missing
+    }
+}
+
+impl fmt::Display for Template {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for p in &self.parts {
+            match p {
+                Part::Lit(s) => f.write_str(s)?,
+                Part::Expr(_, src) => write!(f, "{{{{ {src} }}}}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_expr(src: &str) -> Result<Expr, TemplateError> {
+    let unknown = |why: &str, suggestion: Option<String>| TemplateError::Unknown {
+        expr: src.to_string(),
+        why: why.to_string(),
+        suggestion,
+    };
+    if let Some((name, arg)) = src.strip_suffix(')').and_then(|s| s.split_once('(')) {
+        let n: usize = arg
+            .trim()
+            .parse()
+            .map_err(|_| unknown("the argument must be a whole number", None))?;
+        if n == 0 || n > 4096 {
+            return Err(unknown("the length must be between 1 and 4096", None));
+        }
+        return match name.trim() {
+            "random_hex" => Ok(Expr::RandomHex(n)),
+            "random_alnum" => Ok(Expr::RandomAlnum(n)),
+            other => Err(unknown(
+                "the functions are random_hex(N) and random_alnum(N)",
+                crate::diagnostic::did_you_mean(other, ["random_hex", "random_alnum"]),
+            )),
+        };
+    }
+    let segments: Vec<&str> = src.split('.').collect();
+    if segments.iter().any(|s| !is_ident(s)) {
+        return Err(unknown(
+            "expected a name such as account.username, vars.NAME, code or a captured value",
+            None,
+        ));
+    }
+    match segments.as_slice() {
+        ["code"] => Ok(Expr::Code),
+        ["wrong_code"] => Ok(Expr::WrongCode),
+        ["uuid"] => Ok(Expr::Uuid),
+        ["account", field] => account_field(None, field, src),
+        ["accounts", role, field] => match AccountRole::parse(role) {
+            Some(role) => account_field(Some(role), field, src),
+            None => Err(unknown(
+                "the accounts are `primary` and `two_factor`",
+                crate::diagnostic::did_you_mean(role, ["primary", "two_factor"]),
+            )),
+        },
+        ["vars", name] => Ok(Expr::Var((*name).to_string())),
+        [name] => Ok(Expr::Capture((*name).to_string())),
+        [first, ..] => Err(unknown(
+            "dotted names start with `account`, `accounts` or `vars`",
+            crate::diagnostic::did_you_mean(first, ["account", "accounts", "vars"]),
+        )),
+        [] => Err(unknown("the expression is empty", None)),
+    }
+}
+
+fn account_field(role: Option<AccountRole>, field: &str, src: &str) -> Result<Expr, TemplateError> {
+    if crate::profile::Account::FIELDS.contains(&field) {
+        Ok(Expr::Account {
+            role,
+            field: field.to_string(),
+        })
+    } else {
+        Err(TemplateError::Unknown {
+            expr: src.to_string(),
+            why: "account fields are username, email, password and secure_key".into(),
+            suggestion: crate::diagnostic::did_you_mean(field, crate::profile::Account::FIELDS),
+        })
+    }
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_parts() {
+        let t = Template::parse("/login.{{ vars.format }}?u={{account.username}}").unwrap();
+        assert_eq!(t.parts.len(), 4);
+        assert_eq!(
+            t.parts[3],
+            Part::Expr(
+                Expr::Account {
+                    role: None,
+                    field: "username".into()
+                },
+                "account.username".into()
+            )
+        );
+        assert_eq!(
+            t.to_string(),
+            "/login.{{ vars.format }}?u={{ account.username }}"
+        );
+    }
+
+    #[test]
+    fn substitutes_vars_and_merges_literals() {
+        let mut t = Template::parse("/a.{{ vars.f }}/b").unwrap();
+        let missing = t.substitute_vars(|n| (n == "f").then(|| "json".to_string()));
+        assert!(missing.is_empty());
+        assert_eq!(t.as_literal().as_deref(), Some("/a.json/b"));
+    }
+
+    #[test]
+    fn functions_and_errors() {
+        assert_eq!(
+            Template::parse("{{ random_hex(32) }}").unwrap().sole_expr(),
+            Some(&Expr::RandomHex(32))
+        );
+        let err = Template::parse("{{ account.pasword }}").unwrap_err();
+        assert!(matches!(
+            &err,
+            TemplateError::Unknown { suggestion: Some(s), .. } if s == "did you mean `password`?"
+        ));
+        assert!(matches!(
+            Template::parse("x {{ code"),
+            Err(TemplateError::Unclosed { .. })
+        ));
+        assert!(Template::parse("{{ accounts.third.username }}").is_err());
+    }
+}

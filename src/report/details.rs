@@ -1,0 +1,95 @@
+//! The text of a failing case: each failure against the spec, then the request,
+//! response and diff of its step. Shared by the terminal, JUnit and `cargo test`.
+
+use std::fmt::Write as _;
+
+use crate::diagnostic::Diagnostic;
+use crate::exec::{CaseOutcome, ExchangeRecord, Failure};
+
+/// Renders what went wrong in a case; `color` adds ANSI styles.
+pub fn failure_details(outcome: &CaseOutcome, color: bool) -> String {
+    let mut out = String::new();
+    let mut shown_steps = Vec::new();
+    for failure in &outcome.failures {
+        let step = failure
+            .step
+            .and_then(|i| outcome.steps.get(i).map(|s| (i, s)));
+        if let Some((_, s)) = step {
+            let _ = writeln!(out, "step: {}", s.name);
+        }
+        out.push_str(&failure_diagnostic(failure).render(color));
+        if let Some(expected) = &failure.expected {
+            let _ = writeln!(out, "expected:\n{}", indent(expected));
+        }
+        if let Some(actual) = &failure.actual {
+            let _ = writeln!(out, "actual:\n{}", indent(actual));
+        }
+        if let Some(diff) = &failure.diff {
+            let _ = writeln!(out, "diff:\n{}", indent(diff.trim_end()));
+        }
+        if let Some((i, s)) = step
+            && !shown_steps.contains(&i)
+        {
+            shown_steps.push(i);
+            if let Some(x) = &s.exchange {
+                out.push_str(&exchange_text(x));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn failure_diagnostic(f: &Failure) -> Diagnostic {
+    match &f.span {
+        Some(span) => Diagnostic::error(f.title.clone(), span.clone(), f.message.clone()),
+        None => Diagnostic::plain(f.title.clone(), f.message.clone()),
+    }
+}
+
+/// The request and response of an exchange, as text (already masked).
+pub fn exchange_text(x: &ExchangeRecord) -> String {
+    let mut out = String::new();
+    let r = &x.request;
+    let _ = writeln!(out, "request:\n  {} {}", r.method, r.url);
+    for (n, v) in &r.headers {
+        let _ = writeln!(out, "  {n}: {v}");
+    }
+    if let Some(b) = &r.body {
+        let _ = writeln!(out, "  \n{}", indent(b));
+    }
+    match &x.response {
+        Some(resp) => {
+            let _ = writeln!(
+                out,
+                "response ({} ms):\n  {}",
+                x.duration.as_millis(),
+                resp.status
+            );
+            for (n, v) in &resp.headers {
+                let _ = writeln!(out, "  {n}: {v}");
+            }
+            if !resp.body.is_empty() {
+                let _ = writeln!(out, "  \n{}", indent(&pretty_body(&resp.body)));
+            }
+        }
+        None => out.push_str("response: none\n"),
+    }
+    out
+}
+
+fn pretty_body(body: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(v) if body.len() < 16 * 1024 => {
+            serde_json::to_string_pretty(&v).unwrap_or_else(|_| body.to_string())
+        }
+        _ => body.to_string(),
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,24 @@
+//! Stage 5 — report: turn outcomes into text for people (terminal), machines (JUnit)
+//! and `cargo test`. Reporters only see masked outcomes.
+
+mod details;
+mod junit;
+mod terminal;
+
+pub use details::{exchange_text, failure_details};
+pub use junit::JunitReporter;
+pub use terminal::TerminalReporter;
+
+use crate::exec::{CaseOutcome, EventSink};
+use crate::plan::CasePlan;
+
+/// Sends each event to several sinks.
+pub struct Fanout<'a>(pub Vec<&'a mut dyn EventSink>);
+
+impl EventSink for Fanout<'_> {
+    fn case_finished(&mut self, case: &CasePlan, outcome: &CaseOutcome) {
+        for sink in &mut self.0 {
+            sink.case_finished(case, outcome);
+        }
+    }
+}
