@@ -49,6 +49,7 @@ enum Flow {
 
 struct CaseState {
     scope: Scope,
+    forbidden: Vec<(String, Span)>,
     steps: Vec<StepRecord>,
     failures: Vec<Failure>,
     arms: Vec<ArmTaken>,
@@ -78,6 +79,7 @@ impl CaseRunner<'_> {
         }
         let mut state = CaseState {
             scope: Scope::new(Arc::clone(&self.profile), case.account),
+            forbidden: case.forbid_arms.clone(),
             steps: Vec::new(),
             failures: Vec::new(),
             arms: Vec::new(),
@@ -227,6 +229,19 @@ impl CaseRunner<'_> {
             step: name.to_string(),
             arm: arm.name.clone(),
         });
+        if let Some((_, span)) = state.forbidden.iter().find(|(a, _)| *a == arm.name) {
+            state.failures.push(failure(
+                FailureKind::Arms,
+                index,
+                "branch",
+                format!(
+                    "the response takes arm `{}`, which this case must not take",
+                    arm.name
+                ),
+                Some(span.clone()),
+            ));
+            return Flow::Stop;
+        }
         let failed_before = state.failures.len();
         record_checks(&arm.checks, response, index, state);
         run_captures(&arm.captures, response, index, state);

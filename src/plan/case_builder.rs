@@ -55,11 +55,12 @@ pub fn build_case(ctx: &mut Ctx, scope: &SpecScope, case: &CaseSpec) -> Option<C
     ctx.case_account = None;
     ctx.captures.clear();
     ctx.requirements.clear();
+    ctx.arm_path.clear();
     if let Some(account) = &case.account {
         match AccountRole::parse(&account.value) {
             Some(role) => {
                 ctx.case_account = Some(role);
-                ctx.requirements.insert(Requirement::Account(role));
+                ctx.require(Requirement::Account(role));
             }
             None => {
                 let at = ctx.span(account);
@@ -99,7 +100,7 @@ pub fn build_case(ctx: &mut Ctx, scope: &SpecScope, case: &CaseSpec) -> Option<C
         section: case.section.clone(),
         tags,
         account: ctx.case_account,
-        skip: skip_reason(&ctx.requirements, scope.profile),
+        skip: skip_reason(&ctx.requirements, &require_arms, scope.profile),
         steps,
         require_arms,
         forbid_arms,
@@ -129,11 +130,22 @@ fn arm_refs(
     out
 }
 
+/// Why the profile cannot run the case: what the case always needs, and what its
+/// required arms need, must be in the profile. Needs of optional arms are checked
+/// when (and if) the arm is taken.
 fn skip_reason(
-    requirements: &std::collections::BTreeSet<Requirement>,
+    requirements: &std::collections::BTreeSet<(Option<String>, Requirement)>,
+    require_arms: &[(String, Span)],
     profile: &Profile,
 ) -> Option<String> {
-    requirements.iter().find_map(|r| match r {
+    let mut needed = requirements
+        .iter()
+        .filter(|(arm, _)| {
+            arm.as_ref()
+                .is_none_or(|a| require_arms.iter().any(|(r, _)| r == a))
+        })
+        .map(|(_, r)| r);
+    needed.find_map(|r| match r {
         Requirement::Account(role) => profile
             .account(*role)
             .is_none()

@@ -48,8 +48,10 @@ pub struct Ctx<'a> {
     pub case_account: Option<AccountRole>,
     /// Captures visible to the step being planned.
     pub captures: Vec<String>,
-    /// What the case needs.
-    pub requirements: BTreeSet<Requirement>,
+    /// What the case needs, with the innermost arm that needs it (`None`: always).
+    pub requirements: BTreeSet<(Option<String>, Requirement)>,
+    /// The arms enclosing what is being planned, outermost first.
+    pub arm_path: Vec<String>,
     /// Diagnostics found so far.
     pub errors: Vec<Diagnostic>,
 }
@@ -69,6 +71,7 @@ impl<'a> Ctx<'a> {
             case_account: None,
             captures: Vec::new(),
             requirements: BTreeSet::new(),
+            arm_path: Vec::new(),
             errors: Vec::new(),
         }
     }
@@ -202,9 +205,8 @@ impl<'a> Ctx<'a> {
             }
             Expr::Account { role, field } => match role.or(self.case_account) {
                 Some(role) => {
-                    self.requirements.insert(Requirement::Account(role));
-                    self.requirements
-                        .insert(Requirement::Field(role, field.clone()));
+                    self.require(Requirement::Account(role));
+                    self.require(Requirement::Field(role, field.clone()));
                     true
                 }
                 None => {
@@ -219,8 +221,8 @@ impl<'a> Ctx<'a> {
             },
             Expr::Code | Expr::WrongCode => match self.case_account {
                 Some(role) => {
-                    self.requirements.insert(Requirement::Account(role));
-                    self.requirements.insert(Requirement::Code(role));
+                    self.require(Requirement::Account(role));
+                    self.require(Requirement::Code(role));
                     true
                 }
                 None => {
@@ -237,6 +239,12 @@ impl<'a> Ctx<'a> {
             },
             Expr::Uuid | Expr::RandomHex(_) | Expr::RandomAlnum(_) | Expr::Var(_) => true,
         }
+    }
+
+    /// Records that the case (or the arm being planned) needs something.
+    pub fn require(&mut self, requirement: Requirement) {
+        let arm = self.arm_path.last().cloned();
+        self.requirements.insert((arm, requirement));
     }
 
     /// Compiles a regex written at `value`.

@@ -330,7 +330,16 @@ fn path_check(ctx: &mut Ctx, a: &PathAssertSpec, body: BodyFormat) -> Option<Che
             tests.push((PathTest::Jwt(j), at));
         }
     }
-    if tests.is_empty() {
+    let written = a.exists.is_some()
+        || a.absent.is_some()
+        || a.equals.is_some()
+        || a.not_equals.is_some()
+        || a.matches.is_some()
+        || a.type_is.is_some()
+        || a.length.is_some()
+        || a.one_of.is_some()
+        || a.jwt.is_some();
+    if !written {
         ctx.error_help(
             "JSONPath",
             span.clone(),

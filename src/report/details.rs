@@ -6,34 +6,34 @@ use std::fmt::Write as _;
 use crate::diagnostic::Diagnostic;
 use crate::exec::{CaseOutcome, ExchangeRecord, Failure};
 
-/// Renders what went wrong in a case; `color` adds ANSI styles.
+/// Renders what went wrong in a case, step by step; `color` adds ANSI styles.
 pub fn failure_details(outcome: &CaseOutcome, color: bool) -> String {
     let mut out = String::new();
-    let mut shown_steps = Vec::new();
-    for failure in &outcome.failures {
-        let step = failure
-            .step
-            .and_then(|i| outcome.steps.get(i).map(|s| (i, s)));
-        if let Some((_, s)) = step {
-            let _ = writeln!(out, "step: {}", s.name);
+    let mut steps: Vec<Option<usize>> = Vec::new();
+    for f in &outcome.failures {
+        if !steps.contains(&f.step) {
+            steps.push(f.step);
         }
-        out.push_str(&failure_diagnostic(failure).render(color));
-        if let Some(expected) = &failure.expected {
-            let _ = writeln!(out, "expected:\n{}", indent(expected));
+    }
+    for step in steps {
+        let record = step.and_then(|i| outcome.steps.get(i));
+        if let (Some(i), Some(s)) = (step, record) {
+            let _ = writeln!(out, "step {}: {}", i + 1, s.name);
         }
-        if let Some(actual) = &failure.actual {
-            let _ = writeln!(out, "actual:\n{}", indent(actual));
-        }
-        if let Some(diff) = &failure.diff {
-            let _ = writeln!(out, "diff:\n{}", indent(diff.trim_end()));
-        }
-        if let Some((i, s)) = step
-            && !shown_steps.contains(&i)
-        {
-            shown_steps.push(i);
-            if let Some(x) = &s.exchange {
-                out.push_str(&exchange_text(x));
+        for failure in outcome.failures.iter().filter(|f| f.step == step) {
+            out.push_str(&failure_diagnostic(failure).render(color));
+            if let Some(expected) = &failure.expected {
+                let _ = writeln!(out, "expected:\n{}", indent(expected));
             }
+            if let Some(actual) = &failure.actual {
+                let _ = writeln!(out, "actual:\n{}", indent(actual));
+            }
+            if let Some(diff) = &failure.diff {
+                let _ = writeln!(out, "diff:\n{}", indent(diff.trim_end()));
+            }
+        }
+        if let Some(x) = record.and_then(|s| s.exchange.as_ref()) {
+            out.push_str(&exchange_text(x));
         }
         out.push('\n');
     }
