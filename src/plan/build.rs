@@ -107,6 +107,9 @@ pub fn build_plan(
             cases,
         });
     }
+    // A named step used by several cases reports its problems once.
+    let mut seen = HashSet::new();
+    errors.retain(|d| seen.insert(d.to_string()));
     if errors.is_empty() {
         Ok(Plan {
             specs: plans,

@@ -326,6 +326,7 @@ fn build_arm(
     }
     arms.push((name.clone(), span.clone()));
     let when = build_checks(ctx, &arm.when);
+    ctx.arm_path.push(name.clone());
     let checks = arm
         .expect
         .as_ref()
@@ -333,6 +334,7 @@ fn build_arm(
         .unwrap_or_default();
     let captures = build_captures(ctx, &arm.capture, &span);
     let steps = build_steps(ctx, scope, &arm.steps, branch_span, arms);
+    ctx.arm_path.pop();
     Some(ArmPlan {
         name,
         span,

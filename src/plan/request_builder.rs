@@ -32,15 +32,12 @@ pub fn build_request(
     let method = match &spec.method {
         None => reqwest::Method::GET,
         Some(m) => {
-            match reqwest::Method::from_bytes(m.value.trim().to_ascii_uppercase().as_bytes()) {
+            let text = ctx.static_text(m)?;
+            match reqwest::Method::from_bytes(text.trim().to_ascii_uppercase().as_bytes()) {
                 Ok(m) => m,
                 Err(_) => {
                     let span = ctx.span(m);
-                    ctx.error(
-                        "method",
-                        span,
-                        format!("`{}` is not an HTTP method", m.value),
-                    );
+                    ctx.error("method", span, format!("`{text}` is not an HTTP method"));
                     return None;
                 }
             }

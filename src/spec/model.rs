@@ -32,6 +32,9 @@ pub struct SpecFile {
     /// Settings applied to every request of the spec.
     #[serde(default)]
     pub defaults: DefaultsSpec,
+    /// Free YAML holding anchors (`&name`) that cases reuse with aliases (`*name`);
+    /// not read otherwise.
+    pub shared: Option<serde::de::IgnoredAny>,
     /// Named steps that cases reuse with `use:`.
     #[serde(default)]
     pub steps: IndexMap<String, StepSpec>,
