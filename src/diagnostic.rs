@@ -94,7 +94,11 @@ impl Span {
     /// Narrows the span to the first occurrence of `needle` inside it (or just after
     /// its start, for block scalars), so a diagnostic can point inside a string.
     pub fn narrow_to(&self, needle: &str) -> Span {
-        let window_end = (self.offset + self.len.max(needle.len()) + 256).min(self.file.text.len());
+        let text = &self.file.text;
+        let mut window_end = (self.offset + self.len.max(needle.len()) + 256).min(text.len());
+        while !text.is_char_boundary(window_end) {
+            window_end -= 1;
+        }
         match self.file.text[self.offset..window_end].find(needle) {
             Some(i) => self.file.span(self.offset + i, needle.len()),
             None => self.clone(),

@@ -5,7 +5,8 @@ use super::response::Response;
 use crate::mask::variants;
 use crate::plan::Template;
 
-/// Fails if the rendered value appears in a header or the body, in any encoding.
+/// Fails if the rendered value appears in a header or the body, in any encoding;
+/// the message names every place it appears.
 pub fn eval_not_contains(
     template: &Template,
     response: &Response,
@@ -16,20 +17,22 @@ pub fn eval_not_contains(
         Ok(n) => n,
         Err(e) => return Some(CheckFailure::new("forbidden value", e)),
     };
+    let forms = variants(&needle);
+    let mut places: Vec<String> = response
+        .headers
+        .iter()
+        .filter(|(_, v)| forms.iter().any(|f| v.contains(f.as_str())))
+        .map(|(name, _)| format!("header `{name}`"))
+        .collect();
     let body = response.text();
-    for form in variants(&needle) {
-        if let Some((name, _)) = response.headers.iter().find(|(_, v)| v.contains(&form)) {
-            return Some(CheckFailure::new(
-                "forbidden value",
-                format!("`{template}` appears in header `{name}`"),
-            ));
-        }
-        if body.contains(&form) {
-            return Some(CheckFailure::new(
-                "forbidden value",
-                format!("`{template}` appears in the body"),
-            ));
-        }
+    if forms.iter().any(|f| body.contains(f.as_str())) {
+        places.push("the body".to_string());
     }
-    None
+    if places.is_empty() {
+        return None;
+    }
+    Some(CheckFailure::new(
+        "forbidden value",
+        format!("`{template}` appears in {}", places.join(" and ")),
+    ))
 }

@@ -250,17 +250,19 @@ impl<'a> Ctx<'a> {
     /// Compiles a regex written at `value`.
     pub fn regex(&mut self, value: &Spanned<String>) -> Option<regex::Regex> {
         let text = self.static_text(value)?;
-        match regex::Regex::new(&text) {
+        let span = self.span(value);
+        self.compile_regex(&text, &span)
+    }
+
+    /// Compiles regex text, reporting a problem at `span`.
+    pub fn compile_regex(&mut self, text: &str, span: &Span) -> Option<regex::Regex> {
+        match regex::Regex::new(text) {
             Ok(r) => Some(r),
             Err(e) => {
-                let span = self.span(value);
                 let detail = e.to_string();
                 let last = detail.lines().last().unwrap_or("invalid regex").trim();
-                self.error(
-                    "regex",
-                    span,
-                    last.trim_start_matches("error: ").to_string(),
-                );
+                let label = last.trim_start_matches("error: ").to_string();
+                self.error("regex", span.clone(), label);
                 None
             }
         }

@@ -123,11 +123,10 @@ fn header_checks(
     {
         tests.push(HeaderTest::Contains(t));
     }
-    if let Some(v) = &e.matches {
-        match regex::Regex::new(v) {
-            Ok(r) => tests.push(HeaderTest::Matches(r)),
-            Err(err) => ctx.error("regex", span.clone(), err.to_string()),
-        }
+    if let Some(v) = &e.matches
+        && let Some(r) = ctx.compile_regex(v, &span)
+    {
+        tests.push(HeaderTest::Matches(r));
     }
     match (e.present, e.absent) {
         (Some(true), _) | (_, Some(false)) => tests.push(HeaderTest::Present),
@@ -513,13 +512,7 @@ fn marker_matcher(ctx: &mut Ctx, marker: &str, arg: &Value, span: &Span) -> Opti
             json_types(ctx, &OneOrMany(names), &at).map(JsonMatcher::Type)
         }
         "$matches" => match arg {
-            Value::String(s) => match regex::Regex::new(s) {
-                Ok(r) => Some(JsonMatcher::Matches(r)),
-                Err(e) => {
-                    ctx.error("regex", at, e.to_string());
-                    None
-                }
-            },
+            Value::String(s) => ctx.compile_regex(s, &at).map(JsonMatcher::Matches),
             _ => bad(ctx, "a regex"),
         },
         "$one_of" => match arg {

@@ -64,7 +64,15 @@ pub fn yaml_diagnostic(
         } => did_you_mean(field, expected.iter().copied()),
         _ => None,
     };
-    let diagnostic = match err.location() {
+    // The snippet's location points where the problem starts (an unclosed quote's
+    // opening), the error's own may be where the parser gave up (end of file).
+    let snippet_location = match err {
+        serde_saphyr::Error::WithSnippet { regions, .. } => {
+            regions.first().map(|r| r.location).filter(|l| l.line() > 0)
+        }
+        _ => None,
+    };
+    let diagnostic = match snippet_location.or_else(|| err.location()) {
         Some(location) => {
             let span = source.span_at(location.line(), location.column(), 1);
             let span = widen_to_token(span);
@@ -84,8 +92,7 @@ fn widen_to_token(span: crate::diagnostic::Span) -> crate::diagnostic::Span {
     let rest = &span.file.text[span.offset..];
     let len = rest
         .find(|c: char| c == ':' || c == '\n' || c == ',' || c == '}' || c == ']')
-        .unwrap_or(rest.len())
-        .max(1);
+        .unwrap_or(rest.len());
     let token = rest[..len].trim_end();
     span.file
         .span(span.offset, token.len().max(1).min(rest.len()))
