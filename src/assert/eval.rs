@@ -31,15 +31,15 @@ pub fn eval_check(check: &Check, response: &Response, resolve: &dyn Resolve) -> 
     }
 }
 
-/// Whether every check passes (used to choose a branch arm).
+/// Whether every check passes (used to choose a branch arm); else the first failure.
 pub fn all_pass(
     checks: &[Check],
     response: &Response,
     resolve: &dyn Resolve,
-) -> Result<(), (usize, CheckFailure)> {
-    for (i, c) in checks.iter().enumerate() {
+) -> Result<(), Box<CheckFailure>> {
+    for c in checks {
         if let Some(f) = eval_check(c, response, resolve).into_iter().next() {
-            return Err((i, f));
+            return Err(Box::new(f));
         }
     }
     Ok(())

@@ -44,7 +44,7 @@ pub fn eval_header(
 /// Checks the media type of `Content-Type`, ignoring parameters such as charset.
 pub fn eval_media_type(types: &[String], response: &Response) -> Option<CheckFailure> {
     match response.media_type() {
-        Some(m) if types.iter().any(|t| *t == m) => None,
+        Some(m) if types.contains(&m) => None,
         Some(m) => Some(
             CheckFailure::new("media type", format!("actual media type is `{m}`"))
                 .expected_actual(types.join(" or "), m),

@@ -254,7 +254,7 @@ fn describe(m: &JsonMatcher) -> String {
 pub fn diff(expected: &Value, actual: &Value) -> String {
     let a = serde_json::to_string_pretty(expected).unwrap_or_default();
     let b = serde_json::to_string_pretty(actual).unwrap_or_default();
-    similar::TextDiff::from_lines(&format!("{a}\n"), &format!("{b}\n"))
+    similar::TextDiff::from_lines(format!("{a}\n").as_str(), format!("{b}\n").as_str())
         .unified_diff()
         .context_radius(3)
         .header("expected", "actual")

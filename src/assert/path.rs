@@ -11,6 +11,9 @@ use super::value_tests::{
 use crate::diagnostic::Span;
 use crate::plan::{BodyFormat, PathCheck, PathTest, Quantifier};
 
+/// A selected node (location, value) with the failures of the value tests on it.
+type NodeResult<'a, 'v> = (&'a (String, &'v Value), Vec<(String, Span)>);
+
 /// Evaluates a path check.
 pub fn eval_path(
     check: &PathCheck,
@@ -61,7 +64,7 @@ pub fn eval_path(
     if value_tests.is_empty() {
         return failures;
     }
-    let results: Vec<(&(String, &Value), Vec<(String, Span)>)> = nodes
+    let results: Vec<NodeResult> = nodes
         .iter()
         .map(|node| {
             let errs = value_tests

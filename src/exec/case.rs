@@ -210,7 +210,7 @@ impl CaseRunner<'_> {
                     chosen = Some(arm);
                     break;
                 }
-                Err((_, f)) => misses.push(format!("arm `{}`: {}", arm.name, f.message)),
+                Err(f) => misses.push(format!("arm `{}`: {}", arm.name, f.message)),
             }
         }
         let Some(arm) = chosen else {
@@ -255,8 +255,8 @@ impl CaseRunner<'_> {
     /// Obtains the codes the request needs, before rendering (commands are async).
     async fn prepare_codes(&self, request: &RequestPlan, scope: &mut Scope) -> Result<(), String> {
         let exprs = request_exprs(request);
-        let wants_code = exprs.iter().any(|e| *e == Expr::Code);
-        let wants_wrong = exprs.iter().any(|e| *e == Expr::WrongCode);
+        let wants_code = exprs.contains(&Expr::Code);
+        let wants_wrong = exprs.contains(&Expr::WrongCode);
         scope.code = None;
         scope.wrong_code = None;
         if !wants_code && !wants_wrong {

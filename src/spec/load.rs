@@ -90,9 +90,7 @@ pub fn yaml_diagnostic(
 /// underlines the whole word.
 fn widen_to_token(span: crate::diagnostic::Span) -> crate::diagnostic::Span {
     let rest = &span.file.text[span.offset..];
-    let len = rest
-        .find(|c: char| c == ':' || c == '\n' || c == ',' || c == '}' || c == ']')
-        .unwrap_or(rest.len());
+    let len = rest.find([':', '\n', ',', '}', ']']).unwrap_or(rest.len());
     let token = rest[..len].trim_end();
     span.file
         .span(span.offset, token.len().max(1).min(rest.len()))
