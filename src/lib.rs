@@ -13,4 +13,5 @@ pub mod otp;
 pub mod plan;
 pub mod profile;
 pub mod report;
+pub mod snapshot;
 pub mod spec;

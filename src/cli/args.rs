@@ -17,7 +17,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run specs against a target (the bundled reference when no --target is given).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Check specs (and a profile) without sending anything.
     Lint(LintArgs),
     /// List case ids with their tags and document sections.
@@ -74,6 +74,16 @@ pub struct RunArgs {
     /// Never reuse a TOTP window for an account (waits for the next window).
     #[arg(long)]
     pub fresh_codes: bool,
+    /// Compare the snapshots of steps that take one with this directory (keep one
+    /// directory per target: the reference's is `snapshots/`).
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+    /// Write new and changed snapshots instead of failing on them.
+    #[arg(long, requires = "snapshots")]
+    pub update_snapshots: bool,
+    /// Delete snapshots no case produces any more.
+    #[arg(long, requires = "snapshots")]
+    pub prune_snapshots: bool,
 }
 
 /// `conform lint` and `conform list`.

@@ -61,8 +61,8 @@ pub fn load_run_profile(args: &SpecArgs, reference: bool) -> Result<Profile, Vec
     }
 }
 
-/// Loads specs and profile, plans, and applies the case selection. Errors of every
-/// file are collected before giving up.
+/// Loads specs and profile and plans them (the selection is applied by the caller).
+/// Errors of every file are collected before giving up.
 pub fn prepare(
     args: &SpecArgs,
     reference: bool,
@@ -82,10 +82,13 @@ pub fn prepare(
     if let Some(t) = timeout {
         options.default_timeout = t;
     }
-    let mut plan = build_plan(&specs, Arc::new(profile), &options)?;
-    plan.select(&Selection {
+    build_plan(&specs, Arc::new(profile), &options)
+}
+
+/// The case selection of --filter and --tag.
+pub fn selection(args: &SpecArgs) -> Selection {
+    Selection {
         filters: args.filter.clone(),
         tags: args.tags.clone(),
-    });
-    Ok(plan)
+    }
 }

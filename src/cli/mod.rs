@@ -20,7 +20,7 @@ pub const EXIT_INVALID: u8 = 2;
 /// Runs the chosen subcommand.
 pub fn dispatch(cli: Cli) -> ExitCode {
     let code = match cli.command {
-        Command::Run(args) => run_cmd::run(args),
+        Command::Run(args) => run_cmd::run(*args),
         Command::Lint(args) => run_cmd::lint(args),
         Command::List(args) => run_cmd::list(args),
     };

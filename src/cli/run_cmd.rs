@@ -2,24 +2,28 @@
 
 use std::io::Write;
 
-use conform::exec::{ClientOptions, RunOptions, run_plan};
+use conform::exec::{ClientOptions, EventSink, RunOptions, RunSummary, run_plan};
+use conform::plan::Plan;
 use conform::report::{Fanout, JunitReporter, TerminalReporter};
+use conform::snapshot::{SnapshotSink, SnapshotStatus, SnapshotStore};
 use url::Url;
 
 use super::args::{LintArgs, RunArgs};
-use super::inputs::{prepare, print_diagnostics, stdout_color};
+use super::inputs::{prepare, print_diagnostics, selection, stdout_color};
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 
 /// `conform run`.
 pub fn run(args: RunArgs) -> u8 {
     let reference = args.target.is_none();
-    let plan = match prepare(&args.spec, reference, args.timeout.map(Into::into)) {
+    let mut plan = match prepare(&args.spec, reference, args.timeout.map(Into::into)) {
         Ok(p) => p,
         Err(d) => {
             print_diagnostics(&d);
             return EXIT_INVALID;
         }
     };
+    let all_cases = plan.case_ids();
+    plan.select(&selection(&args.spec));
     if args.insecure {
         eprintln!(
             "warning: --insecure: TLS certificates are not verified; use --cacert to trust an internal CA"
@@ -47,56 +51,130 @@ pub fn run(args: RunArgs) -> u8 {
             return EXIT_INVALID;
         };
         let targets: Vec<Url> = plan.specs.iter().map(|_| target.clone()).collect();
-        let options = RunOptions {
-            jobs: args.jobs,
-            keep_exchanges: args.verbose,
-            fresh_codes: args.fresh_codes,
-            client: ClientOptions {
-                cacert: args.cacert.clone(),
-                client_cert: args.client_cert.clone(),
-                insecure: args.insecure,
-                connect_timeout: None,
-            },
-        };
-        let stdout = std::io::stdout();
-        let mut terminal = TerminalReporter::new(stdout.lock(), stdout_color(), args.verbose);
-        let mut junit = JunitReporter::new();
-        let result = {
-            let mut sinks: Vec<&mut dyn conform::exec::EventSink> = vec![&mut terminal];
-            if args.junit.is_some() {
-                sinks.push(&mut junit);
-            }
-            run_plan(&plan, &targets, &options, &mut Fanout(sinks)).await
-        };
-        let summary = match result {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_INVALID;
-            }
-        };
-        terminal.finish(&summary);
-        if let Some(path) = &args.junit {
-            let written = junit
-                .to_xml(summary.duration)
-                .and_then(|xml| std::fs::write(path, xml).map_err(|e| e.to_string()));
-            if let Err(e) = written {
-                eprintln!("error: cannot write {}: {e}", path.display());
-                return EXIT_INVALID;
-            }
-        }
-        if summary.success() {
-            EXIT_OK
-        } else {
-            EXIT_FAILED
-        }
+        execute(&args, &plan, &targets, all_cases).await
     })
+}
+
+/// Runs the plan against the targets with every requested reporter.
+async fn execute(
+    args: &RunArgs,
+    plan: &Plan,
+    targets: &[Url],
+    all_cases: std::collections::BTreeMap<String, std::collections::HashSet<String>>,
+) -> u8 {
+    let options = RunOptions {
+        jobs: args.jobs,
+        keep_exchanges: args.verbose,
+        snapshots: args.snapshots.is_some(),
+        fresh_codes: args.fresh_codes,
+        client: ClientOptions {
+            cacert: args.cacert.clone(),
+            client_cert: args.client_cert.clone(),
+            insecure: args.insecure,
+            connect_timeout: None,
+        },
+    };
+    let stdout = std::io::stdout();
+    let mut terminal = TerminalReporter::new(stdout.lock(), stdout_color(), args.verbose);
+    let mut junit = JunitReporter::new();
+    let mut snapshots = args.snapshots.as_ref().map(|dir| {
+        SnapshotSink::new(
+            SnapshotStore::new(dir, args.update_snapshots),
+            plan,
+            all_cases,
+        )
+    });
+    let result = {
+        let mut sinks: Vec<&mut dyn EventSink> = Vec::new();
+        if let Some(s) = &mut snapshots {
+            sinks.push(s);
+        }
+        sinks.push(&mut terminal);
+        if args.junit.is_some() {
+            sinks.push(&mut junit);
+        }
+        run_plan(plan, targets, &options, &mut Fanout(sinks)).await
+    };
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    if let Some(sink) = &snapshots {
+        report_snapshots(&mut terminal, sink, args.prune_snapshots);
+    }
+    terminal.finish(&summary);
+    if let Some(path) = &args.junit {
+        let written = junit
+            .to_xml(summary.duration)
+            .and_then(|xml| std::fs::write(path, xml).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return EXIT_INVALID;
+        }
+    }
+    exit_code(&summary)
+}
+
+fn report_snapshots<W: Write>(
+    terminal: &mut TerminalReporter<W>,
+    sink: &SnapshotSink,
+    prune: bool,
+) {
+    let mut created = 0;
+    let mut updated = 0;
+    for e in &sink.events {
+        match e.status {
+            SnapshotStatus::Created => {
+                created += 1;
+                terminal.line(&format!("snapshot created: {}", e.file.display()));
+            }
+            SnapshotStatus::Updated => {
+                updated += 1;
+                terminal.line(&format!("snapshot updated: {}", e.file.display()));
+            }
+            _ => {}
+        }
+    }
+    let stale = sink.stale();
+    for file in &stale {
+        if prune {
+            match std::fs::remove_file(file) {
+                Ok(()) => terminal.line(&format!("snapshot removed: {}", file.display())),
+                Err(e) => terminal.line(&format!("cannot remove {}: {e}", file.display())),
+            }
+        } else {
+            terminal.line(&format!("snapshot stale: {}", file.display()));
+        }
+    }
+    if created + updated > 0 || !stale.is_empty() {
+        let what = if prune {
+            "removed"
+        } else {
+            "stale (remove with --prune-snapshots)"
+        };
+        terminal.line(&format!(
+            "snapshots: {created} created, {updated} updated, {} {what}",
+            stale.len()
+        ));
+    }
+}
+
+fn exit_code(summary: &RunSummary) -> u8 {
+    if summary.success() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
 }
 
 /// `conform lint`.
 pub fn lint(args: LintArgs) -> u8 {
     match prepare(&args.spec, args.spec.profile.is_none(), None) {
-        Ok(plan) => {
+        Ok(mut plan) => {
+            plan.select(&selection(&args.spec));
             println!(
                 "{} spec(s), {} case(s): no problems found",
                 plan.specs.len(),
@@ -113,13 +191,14 @@ pub fn lint(args: LintArgs) -> u8 {
 
 /// `conform list`.
 pub fn list(args: LintArgs) -> u8 {
-    let plan = match prepare(&args.spec, args.spec.profile.is_none(), None) {
+    let mut plan = match prepare(&args.spec, args.spec.profile.is_none(), None) {
         Ok(p) => p,
         Err(d) => {
             print_diagnostics(&d);
             return EXIT_INVALID;
         }
     };
+    plan.select(&selection(&args.spec));
     let mut out = std::io::stdout().lock();
     for case in plan.cases() {
         let tags = if case.tags.is_empty() {

@@ -21,6 +21,7 @@ use crate::diagnostic::Span;
 use crate::mask::Masker;
 use crate::plan::{CapturePlan, CasePlan, Check, Expr, RequestPlan, StepPlan};
 use crate::profile::Profile;
+use crate::snapshot::render_snapshot;
 
 /// Largest body kept in a report record.
 const RECORD_BODY_LIMIT: usize = 64 * 1024;
@@ -35,8 +36,10 @@ pub struct CaseRunner<'a> {
     pub profile: Arc<Profile>,
     /// Code bookkeeping shared by all cases.
     pub ledger: &'a CodeLedger,
-    /// Keep exchanges of passing cases too (verbose output, snapshots).
+    /// Keep exchanges of passing cases too (verbose output).
     pub keep_exchanges: bool,
+    /// Render the snapshots of steps that ask for one.
+    pub snapshots: bool,
     /// Profile secrets.
     pub masker: &'a Masker,
 }
@@ -133,6 +136,7 @@ impl CaseRunner<'_> {
             name: name.clone(),
             span: step.span.clone(),
             exchange: None,
+            snapshot: None,
         });
         if let Err(message) = self.prepare_codes(&step.request, &mut state.scope).await {
             state.failures.push(failure(
@@ -182,6 +186,11 @@ impl CaseRunner<'_> {
             response: Some(response_record(&response)),
             duration,
         });
+        if self.snapshots
+            && let Some(plan) = &step.snapshot
+        {
+            state.steps[index].snapshot = Some(render_snapshot(&response, plan));
+        }
         let failed_before = state.failures.len();
         record_checks(&step.checks, &response, index, state);
         run_captures(&step.captures, &response, index, state);

@@ -61,6 +61,8 @@ pub struct StepRecord {
     pub span: Span,
     /// The exchange (kept for failing cases, verbose runs and snapshots).
     pub exchange: Option<ExchangeRecord>,
+    /// The rendered snapshot, when the step is snapshotted and snapshots are on.
+    pub snapshot: Option<String>,
 }
 
 /// What kind of problem a failure is.
@@ -78,6 +80,8 @@ pub enum FailureKind {
     Arms,
     /// A capture found nothing.
     Capture,
+    /// A snapshot differs or is missing.
+    Snapshot,
 }
 
 /// One failure of a case.
@@ -144,6 +148,9 @@ impl CaseOutcome {
         for step in &mut self.steps {
             if let Some(x) = &mut step.exchange {
                 mask_exchange(x, masker);
+            }
+            if let Some(s) = &mut step.snapshot {
+                masker.mask_in_place(s);
             }
         }
         for f in &mut self.failures {

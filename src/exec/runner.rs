@@ -19,8 +19,10 @@ use crate::plan::{CasePlan, Plan};
 pub struct RunOptions {
     /// Cases run at once (steps of one case always run in order).
     pub jobs: usize,
-    /// Keep the exchanges of passing cases (for verbose output and snapshots).
+    /// Keep the exchanges of passing cases (for verbose output).
     pub keep_exchanges: bool,
+    /// Render snapshots of the steps that ask for one.
+    pub snapshots: bool,
     /// Never reuse a TOTP window for an account (waits for the next window).
     pub fresh_codes: bool,
     /// HTTP client settings.
@@ -32,6 +34,7 @@ impl Default for RunOptions {
         Self {
             jobs: 1,
             keep_exchanges: false,
+            snapshots: false,
             fresh_codes: false,
             client: ClientOptions::default(),
         }
@@ -40,8 +43,9 @@ impl Default for RunOptions {
 
 /// Receives outcomes as the run goes.
 pub trait EventSink {
-    /// A case finished (in plan order).
-    fn case_finished(&mut self, case: &CasePlan, outcome: &CaseOutcome);
+    /// A case finished (in plan order). A sink may add failures (snapshots do); the
+    /// run counts the outcome as it is after every sink has seen it.
+    fn case_finished(&mut self, case: &CasePlan, outcome: &mut CaseOutcome);
 }
 
 /// Counts of a finished run.
@@ -83,6 +87,7 @@ pub async fn run_plan(
             profile: Arc::clone(&plan.profile),
             ledger: &ledger,
             keep_exchanges: options.keep_exchanges,
+            snapshots: options.snapshots,
             masker: &masker,
         })
         .collect();
@@ -98,13 +103,13 @@ pub async fn run_plan(
         async move { (*case, runner.run_case(case).await) }
     }))
     .buffered(options.jobs.max(1));
-    while let Some((case, outcome)) = results.next().await {
+    while let Some((case, mut outcome)) = results.next().await {
+        sink.case_finished(case, &mut outcome);
         match outcome.status {
             CaseStatus::Passed => summary.passed += 1,
             CaseStatus::Failed => summary.failed += 1,
             CaseStatus::Skipped(_) => summary.skipped += 1,
         }
-        sink.case_finished(case, &outcome);
     }
     summary.duration = started.elapsed();
     Ok(summary)

@@ -48,6 +48,24 @@ impl Plan {
         }
     }
 
+    /// The case ids of every spec (without the spec prefix).
+    pub fn case_ids(
+        &self,
+    ) -> std::collections::BTreeMap<String, std::collections::HashSet<String>> {
+        self.specs
+            .iter()
+            .map(|s| {
+                let prefix = format!("{}::", s.name);
+                let ids = s
+                    .cases
+                    .iter()
+                    .map(|c| c.id.strip_prefix(&prefix).unwrap_or(&c.id).to_string())
+                    .collect();
+                (s.name.clone(), ids)
+            })
+            .collect()
+    }
+
     /// Number of cases in the plan.
     pub fn case_count(&self) -> usize {
         self.specs.iter().map(|s| s.cases.len()).sum()

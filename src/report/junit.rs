@@ -36,7 +36,7 @@ impl JunitReporter {
 }
 
 impl EventSink for JunitReporter {
-    fn case_finished(&mut self, case: &CasePlan, outcome: &CaseOutcome) {
+    fn case_finished(&mut self, case: &CasePlan, outcome: &mut CaseOutcome) {
         let status = match &outcome.status {
             CaseStatus::Passed => TestCaseStatus::success(),
             CaseStatus::Failed => {

@@ -16,7 +16,7 @@ use crate::plan::CasePlan;
 pub struct Fanout<'a>(pub Vec<&'a mut dyn EventSink>);
 
 impl EventSink for Fanout<'_> {
-    fn case_finished(&mut self, case: &CasePlan, outcome: &CaseOutcome) {
+    fn case_finished(&mut self, case: &CasePlan, outcome: &mut CaseOutcome) {
         for sink in &mut self.0 {
             sink.case_finished(case, outcome);
         }

@@ -66,7 +66,7 @@ impl<W: Write> TerminalReporter<W> {
 }
 
 impl<W: Write> EventSink for TerminalReporter<W> {
-    fn case_finished(&mut self, _case: &CasePlan, outcome: &CaseOutcome) {
+    fn case_finished(&mut self, _case: &CasePlan, outcome: &mut CaseOutcome) {
         let label = self.label(&outcome.status);
         let _ = match &outcome.status {
             CaseStatus::Skipped(reason) => writeln!(self.out, "{label} {} ({reason})", outcome.id),
