@@ -81,6 +81,9 @@ pub struct RunArgs {
     /// Write new and changed snapshots instead of failing on them.
     #[arg(long, requires = "snapshots")]
     pub update_snapshots: bool,
+    /// Fail the run when an arm of a branch was not exercised against the target.
+    #[arg(long)]
+    pub require_branches: bool,
     /// Delete snapshots no case produces any more.
     #[arg(long, requires = "snapshots")]
     pub prune_snapshots: bool,

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use conform::exec::{ClientOptions, EventSink, RunOptions, RunSummary, run_plan};
 use conform::plan::Plan;
-use conform::report::{Fanout, JunitReporter, TerminalReporter};
+use conform::report::{CoverageSink, Fanout, JunitReporter, TerminalReporter};
 use conform::snapshot::{SnapshotSink, SnapshotStatus, SnapshotStore};
 use url::Url;
 
@@ -77,6 +77,7 @@ async fn execute(
     let stdout = std::io::stdout();
     let mut terminal = TerminalReporter::new(stdout.lock(), stdout_color(), args.verbose);
     let mut junit = JunitReporter::new();
+    let mut coverage = CoverageSink::new();
     let mut snapshots = args.snapshots.as_ref().map(|dir| {
         SnapshotSink::new(
             SnapshotStore::new(dir, args.update_snapshots),
@@ -90,6 +91,7 @@ async fn execute(
             sinks.push(s);
         }
         sinks.push(&mut terminal);
+        sinks.push(&mut coverage);
         if args.junit.is_some() {
             sinks.push(&mut junit);
         }
@@ -102,6 +104,18 @@ async fn execute(
             return EXIT_INVALID;
         }
     };
+    let coverage_text = coverage.render();
+    if !coverage_text.is_empty() {
+        terminal.line(coverage_text.trim_end());
+    }
+    let unexercised = coverage.unexercised().len();
+    let coverage_failed = args.require_branches && unexercised > 0;
+    if coverage_failed {
+        terminal.line(&format!(
+            "error: {unexercised} arm(s) not exercised and --require-branches is set"
+        ));
+    }
+    junit.add_coverage(&coverage, args.require_branches);
     if let Some(sink) = &snapshots {
         report_snapshots(&mut terminal, sink, args.prune_snapshots);
     }
@@ -114,6 +128,9 @@ async fn execute(
             eprintln!("error: cannot write {}: {e}", path.display());
             return EXIT_INVALID;
         }
+    }
+    if coverage_failed {
+        return EXIT_FAILED;
     }
     exit_code(&summary)
 }

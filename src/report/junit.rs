@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
+use super::coverage::CoverageSink;
 use super::details::failure_details;
 use crate::exec::{CaseOutcome, CaseStatus, EventSink};
 use crate::plan::CasePlan;
@@ -24,6 +25,39 @@ impl JunitReporter {
     /// An empty report.
     pub fn new() -> Self {
         Self { suites: Vec::new() }
+    }
+
+    /// Adds branch coverage: a `branch-coverage` property per spec suite and, when
+    /// coverage is required, a failing `SPEC::branch-coverage` testcase per spec with
+    /// arms not exercised.
+    pub fn add_coverage(&mut self, coverage: &CoverageSink, required: bool) {
+        for (spec, arms) in &coverage.specs {
+            if arms.is_empty() {
+                continue;
+            }
+            let hit = arms.values().filter(|c| c.exercised()).count();
+            let Some(suite) = self.suites.iter_mut().find(|s| s.name.as_str() == spec) else {
+                continue;
+            };
+            suite.add_property(quick_junit::Property::new(
+                "branch-coverage",
+                format!("{hit}/{} arms exercised", arms.len()),
+            ));
+            let missing: Vec<String> = arms
+                .iter()
+                .filter(|(_, c)| !c.exercised())
+                .map(|(arm, c)| format!("arm `{arm}` not exercised — {}", c.why_not()))
+                .collect();
+            if required && !missing.is_empty() {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status.set_message(format!("{} arm(s) not exercised", missing.len()));
+                status.set_type("branch-coverage");
+                status.set_description(missing.join("\n"));
+                let mut tc = TestCase::new(format!("{spec}::branch-coverage"), status);
+                tc.set_classname(spec.clone());
+                suite.add_test_case(tc);
+            }
+        }
     }
 
     /// Renders the report as XML.

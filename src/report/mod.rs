@@ -1,10 +1,12 @@
 //! Stage 5 — report: turn outcomes into text for people (terminal), machines (JUnit)
 //! and `cargo test`. Reporters only see masked outcomes.
 
+mod coverage;
 mod details;
 mod junit;
 mod terminal;
 
+pub use coverage::{ArmCoverage, CoverageSink};
 pub use details::{exchange_text, failure_details};
 pub use junit::JunitReporter;
 pub use terminal::TerminalReporter;
