@@ -8,4 +8,5 @@
 pub mod diagnostic;
 pub mod otp;
 pub mod profile;
+pub mod reference;
 pub mod spec;
