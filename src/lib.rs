@@ -1,8 +1,10 @@
 //! conform — a contract conformance harness for login APIs.
 //!
 //! The pipeline runs in stages, each a module returning data to the next:
-//! [`spec`] (YAML → raw types) → `plan` (resolve against a profile) → `exec`
-//! (HTTP) → `assert` (pure checks) → `report` (human, JUnit, snapshots).
+//! [`spec`] (YAML → raw types) → [`plan`] (resolve against a profile) → [`exec`]
+//! (HTTP, returns masked outcomes) → [`assert`] (pure checks) → [`report`] and
+//! [`snapshot`] (human, JUnit, coverage, snapshots). [`reference`] holds the bundled
+//! reference servers, apart from the runner; it shares only [`profile`] and [`otp`].
 #![warn(missing_docs)]
 
 pub mod assert;
@@ -12,6 +14,7 @@ pub mod mask;
 pub mod otp;
 pub mod plan;
 pub mod profile;
+pub mod reference;
 pub mod report;
 pub mod snapshot;
 pub mod spec;

@@ -1,0 +1,241 @@
+//! cielo24 API v1 (seed 001): `GET /api/account/login` and `GET /api/account/logout`.
+//!
+//! `v=1` is required in the query. Credentials come from the query (`username`, `password`,
+//! `securekey`) or the `x-auth-*` headers, including the stale `x-auth-key` alias of
+//! `x-auth-password` that the page's third example still shows. Errors are HTTP 400 with the
+//! documented Error Format `{"ErrorType","ErrorComment"}`; success is
+//! `{"ApiToken":"<32 lowercase hex>"}`.
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::json;
+use wiremock::{Request, Respond, ResponseTemplate};
+
+use super::accounts::Accounts;
+use super::faults::{Cielo24ErrorBody, Cielo24Faults, Cielo24TokenFormat};
+use super::params::{self, Params};
+use super::reply::{self, Render};
+use super::server::{Context, Route};
+use super::store::{IssuedTokens, lock};
+use super::tokens::random_hex;
+
+const LOGIN: &str = r"^/api/account/login/?$";
+const LOGOUT: &str = r"^/api/account/logout/?$";
+
+/// The cielo24 routes, sharing one token store.
+pub(crate) fn routes(context: &Context, faults: Cielo24Faults) -> Vec<Route> {
+    let state = Arc::new(Cielo24 {
+        accounts: context.accounts.clone(),
+        faults,
+        tokens: Mutex::new(IssuedTokens::default()),
+        render: context.render,
+    });
+    [(LOGIN, Endpoint::Login), (LOGOUT, Endpoint::Logout)]
+        .into_iter()
+        .map(|(path, endpoint)| Route {
+            methods: &["GET"],
+            path,
+            responder: Arc::new(Cielo24Responder {
+                state: state.clone(),
+                endpoint,
+            }),
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Endpoint {
+    Login,
+    Logout,
+}
+
+struct Cielo24Responder {
+    state: Arc<Cielo24>,
+    endpoint: Endpoint,
+}
+
+impl Respond for Cielo24Responder {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let query = Params::query(request);
+        let answer = self
+            .state
+            .check_version(&query)
+            .and_then(|()| match self.endpoint {
+                Endpoint::Login => self.state.login(request, &query),
+                Endpoint::Logout => self.state.logout(&query),
+            });
+        answer.unwrap_or_else(|failure| self.state.error(failure))
+    }
+}
+
+/// An error response before it is rendered: an `ErrorType` and its comment.
+struct Failure {
+    kind: &'static str,
+    comment: String,
+}
+
+impl Failure {
+    fn missing(parameter: &str) -> Self {
+        Self {
+            kind: "MISSING_PARAMETER",
+            comment: format!("Missing required parameter: {parameter}"),
+        }
+    }
+}
+
+/// The credentials of a login, from the query or the headers.
+struct Credentials {
+    username: Option<String>,
+    password: Option<String>,
+    securekey: Option<String>,
+}
+
+struct Cielo24 {
+    accounts: Arc<Accounts>,
+    faults: Cielo24Faults,
+    /// Issued API tokens and their usernames.
+    tokens: Mutex<IssuedTokens<String>>,
+    render: Render,
+}
+
+impl Cielo24 {
+    fn check_version(&self, query: &Params) -> Result<(), Failure> {
+        if !self.faults.require_v {
+            return Ok(());
+        }
+        match query.get("v") {
+            None => Err(Failure::missing("v")),
+            Some("1") => Ok(()),
+            Some(other) => Err(Failure {
+                kind: "INVALID_OPTION",
+                comment: format!("Invalid value for parameter v: {other}; allowed values: 1"),
+            }),
+        }
+    }
+
+    fn credentials(&self, request: &Request, query: &Params) -> Credentials {
+        let header = |name: &str| {
+            if self.faults.ignore_header_login {
+                return None;
+            }
+            params::header(request, name).filter(|v| !v.is_empty())
+        };
+        let from_query = |name: &str| query.non_empty(name).map(str::to_string);
+        let legacy = || {
+            self.faults
+                .accept_legacy_key_header
+                .then(|| header("x-auth-key"))
+                .flatten()
+        };
+        let securekey = if self.faults.ignore_securekey {
+            None
+        } else {
+            from_query("securekey").or_else(|| header("x-auth-securekey"))
+        };
+        Credentials {
+            username: from_query("username").or_else(|| header("x-auth-user")),
+            password: from_query("password")
+                .or_else(|| header("x-auth-password"))
+                .or_else(legacy),
+            securekey,
+        }
+    }
+
+    fn login(&self, request: &Request, query: &Params) -> Result<ResponseTemplate, Failure> {
+        let credentials = self.credentials(request, query);
+        let username = credentials
+            .username
+            .ok_or_else(|| Failure::missing("username"))?;
+        if credentials.password.is_none() && credentials.securekey.is_none() {
+            return Err(Failure::missing("password or securekey"));
+        }
+        let account = self.accounts.by_username(&username);
+        let valid = account.is_some_and(|account| {
+            let password_ok = credentials
+                .password
+                .as_ref()
+                .is_none_or(|p| *p == account.password);
+            let key_ok = credentials
+                .securekey
+                .as_ref()
+                .is_none_or(|k| account.secure_key.as_ref() == Some(k));
+            self.faults.accept_wrong_password || (password_ok && key_ok)
+        });
+        if !valid {
+            return Err(Failure {
+                kind: "LOGIN_INVALID",
+                comment: "Invalid username, password or secure key".into(),
+            });
+        }
+        let token = self.new_token();
+        lock(&self.tokens).insert(token.clone(), username);
+        let field = if self.faults.rename_token_field {
+            "api_token"
+        } else {
+            "ApiToken"
+        };
+        let mut body = json!({ field: token });
+        if self.faults.extra_fields {
+            body["ExpiresIn"] = json!(3600);
+        }
+        Ok(self
+            .render
+            .json_as(self.faults.success_status, &body, self.json_type()))
+    }
+
+    fn new_token(&self) -> String {
+        let hex = random_hex(16);
+        match self.faults.token_format {
+            Cielo24TokenFormat::Hex32 => hex,
+            Cielo24TokenFormat::Hex40 => random_hex(20),
+            Cielo24TokenFormat::UpperHex32 => hex.to_ascii_uppercase(),
+            Cielo24TokenFormat::DashedUuid => format!(
+                "{}-{}-{}-{}-{}",
+                &hex[..8],
+                &hex[8..12],
+                &hex[12..16],
+                &hex[16..20],
+                &hex[20..]
+            ),
+        }
+    }
+
+    fn logout(&self, query: &Params) -> Result<ResponseTemplate, Failure> {
+        let token = query
+            .non_empty("api_token")
+            .ok_or_else(|| Failure::missing("api_token"))?;
+        let mut tokens = lock(&self.tokens);
+        if !self.faults.refuse_issued_tokens && tokens.remove(token).is_some() {
+            return Ok(reply::empty(204));
+        }
+        Err(Failure {
+            kind: "BAD_API_TOKEN",
+            comment: "The api_token is invalid or expired".into(),
+        })
+    }
+
+    fn json_type(&self) -> &'static str {
+        if self.faults.json_charset {
+            reply::JSON_UTF8
+        } else {
+            reply::JSON
+        }
+    }
+
+    fn error(&self, failure: Failure) -> ResponseTemplate {
+        let status = self.faults.error_status;
+        match self.faults.error_body {
+            Cielo24ErrorBody::Documented => self.render.json_as(
+                status,
+                &json!({"ErrorType": failure.kind, "ErrorComment": failure.comment}),
+                self.json_type(),
+            ),
+            Cielo24ErrorBody::Message => {
+                self.render
+                    .json_as(status, &json!({"error": failure.comment}), self.json_type())
+            }
+            Cielo24ErrorBody::PlainText => reply::empty(status)
+                .set_body_raw(failure.comment.into_bytes(), "text/plain; charset=utf-8"),
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! The bundled reference implementation of the five seed login APIs.
+//!
+//! Lives apart from the runner pipeline: it serves the documented behaviour of each API over
+//! HTTP (on wiremock) so the spec suite can check itself, and never reads specs. [`Faults`]
+//! switch single promises off to build deliberately broken variants.
+
+mod accounts;
+mod api;
+mod cielo24;
+mod coldstream;
+mod error;
+mod faults;
+mod params;
+mod payroll;
+mod reply;
+mod rocketchat;
+mod rocketchat_login;
+mod server;
+mod store;
+mod tokens;
+mod txty;
+
+#[cfg(test)]
+mod tests;
+
+pub use api::Api;
+pub use error::ReferenceError;
+pub use faults::{
+    AccessTokenField, Cielo24ErrorBody, Cielo24Faults, Cielo24TokenFormat, ColdstreamFaults,
+    Faults, MeFault, PayrollFaults, PayrollMessages, RocketChatFailureBody, RocketChatFaults,
+    TxtyFaults, TxtyKeyAlphabet, XmlNaming,
+};
+pub use server::{ReferenceServer, ServeOptions, serve};

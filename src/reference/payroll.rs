@@ -1,0 +1,164 @@
+//! The French payroll API (seed 003): `/login` with `User-Name` and `Password` headers.
+//!
+//! The outcome is in the body (`status`, integer `code`, `token` or `message`) and the HTTP
+//! status is 200 throughout, as the page puts codes in the body only. The token is the
+//! example's kind of JWT: HS256, header `{"typ":"JWT","alg":"HS256"}`, claims
+//! `{"user","exp": now + 1800}`. The API has no second factor.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use wiremock::{Request, Respond, ResponseTemplate};
+
+use super::accounts::Accounts;
+use super::faults::{PayrollFaults, PayrollMessages};
+use super::params;
+use super::reply::Render;
+use super::server::{Context, Route};
+use super::tokens::{JwtKey, random_hex, unsigned};
+use crate::otp::now_unix;
+
+const LOGIN: &str = r"^/login/?$";
+const USER_NAME: &str = "User-Name";
+const PASSWORD: &str = "Password";
+
+/// The payroll route.
+pub(crate) fn routes(context: &Context, faults: PayrollFaults) -> Vec<Route> {
+    let state = Payroll {
+        accounts: context.accounts.clone(),
+        faults,
+        key: JwtKey::random(),
+        render: context.render,
+    };
+    vec![Route {
+        methods: &["GET", "POST"],
+        path: LOGIN,
+        responder: Arc::new(state),
+    }]
+}
+
+struct Payroll {
+    accounts: Arc<Accounts>,
+    faults: PayrollFaults,
+    key: JwtKey,
+    render: Render,
+}
+
+/// Why a header cannot be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HeaderProblem {
+    Missing,
+    Empty,
+}
+
+impl Respond for Payroll {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let order = if self.faults.password_checked_first {
+            [PASSWORD, USER_NAME]
+        } else {
+            [USER_NAME, PASSWORD]
+        };
+        for name in order {
+            if let Some(problem) = self.header_problem(request, name) {
+                return self.error(self.required_code(), &self.required_message(name, problem));
+            }
+        }
+        let user = params::header(request, USER_NAME).unwrap_or_default();
+        let password = params::header(request, PASSWORD).unwrap_or_default();
+        let valid = self
+            .accounts
+            .by_username(&user)
+            .is_some_and(|a| self.faults.accept_wrong_password || a.password == password);
+        if !valid {
+            let message = match self.faults.messages {
+                PayrollMessages::Generic => "Login failed.",
+                _ => "Data not found.",
+            };
+            return self.error(404, message);
+        }
+        let mut body = json!({"code": self.code(200), "status": "ok", "token": self.token(&user)});
+        if self.faults.extra_fields {
+            body["expires_in"] = json!(self.faults.jwt_lifetime_secs);
+        }
+        self.render.json(200, &body)
+    }
+}
+
+impl Payroll {
+    fn header_problem(&self, request: &Request, name: &str) -> Option<HeaderProblem> {
+        match params::header(request, name) {
+            None => Some(HeaderProblem::Missing),
+            Some(value) if value.trim().is_empty() => Some(if self.faults.empty_as_missing {
+                HeaderProblem::Missing
+            } else {
+                HeaderProblem::Empty
+            }),
+            Some(_) => None,
+        }
+    }
+
+    fn required_code(&self) -> u16 {
+        if self.faults.wrong_error_code {
+            400
+        } else {
+            402
+        }
+    }
+
+    fn required_message(&self, header: &str, problem: HeaderProblem) -> String {
+        let state = match problem {
+            HeaderProblem::Missing => "is not specified",
+            HeaderProblem::Empty => "is empty",
+        };
+        match self.faults.messages {
+            PayrollMessages::Documented => format!("Required field {header} {state}."),
+            PayrollMessages::AngleBrackets => format!("Required field < {header} > {state}."),
+            PayrollMessages::Generic => "Bad request.".to_string(),
+        }
+    }
+
+    fn code(&self, code: u16) -> Value {
+        if self.faults.code_as_string {
+            json!(code.to_string())
+        } else {
+            json!(code)
+        }
+    }
+
+    fn error(&self, code: u16, message: &str) -> ResponseTemplate {
+        let status = if self.faults.mirror_code_in_http_status {
+            code
+        } else {
+            200
+        };
+        let body = json!({"status": "error", "code": self.code(code), "message": message});
+        self.render.json(status, &body)
+    }
+
+    fn token(&self, user: &str) -> String {
+        if self.faults.token_not_jwt {
+            return random_hex(32);
+        }
+        let alg = if self.faults.alg_none {
+            "none"
+        } else {
+            "HS256"
+        };
+        let header = if self.faults.header_alg_first {
+            json!({"alg": alg, "typ": "JWT"})
+        } else {
+            json!({"typ": "JWT", "alg": alg})
+        };
+        let now = now_unix();
+        let mut claims = json!({"user": user});
+        if self.faults.extra_claims {
+            claims["iat"] = json!(now);
+        }
+        claims["exp"] = json!(now.saturating_add(self.faults.jwt_lifetime_secs));
+        if self.faults.alg_none {
+            unsigned(&header, &claims)
+        } else {
+            self.key.sign(&header, &claims)
+        }
+    }
+}

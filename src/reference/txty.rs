@@ -1,0 +1,269 @@
+//! Txty API v4 (seed 000): `/user/newapikey/login.{json,xml}` and the key's follow-up calls.
+//!
+//! Parameters come from the query string and/or a form body (body wins, as PHP's
+//! `$_REQUEST` does). Every answer is HTTP 200 by default: the document signals errors in
+//! the body only. A two-factor account first gets `ADDED_TF`, then `ADDED_KEY` when the same
+//! request carries a valid `tfkey`; wrong user, password or tfkey all give `USER_NOT_FOUND`
+//! with the documented echo of `user` and `pass`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use wiremock::{Request, Respond, ResponseTemplate};
+
+use super::accounts::{Accounts, RefAccount};
+use super::faults::{TxtyFaults, TxtyKeyAlphabet, XmlNaming};
+use super::params::{self, Params};
+use super::reply::{self, Render};
+use super::server::{Context, Route};
+use super::store::{IssuedTokens, lock};
+use super::tokens::{ALPHANUMERIC, random_string};
+
+const LOGIN: &str = r"^/user/newapikey/login\.(json|xml)$";
+const VIEW_USER: &str = r"^/view/user/api\.(json|xml)$";
+const DELETE_KEY: &str = r"^/user/deleteapikey/api\.(json|xml)$";
+const METHODS: &[&str] = &["GET", "POST"];
+
+/// The Txty routes, sharing one key store.
+pub(crate) fn routes(context: &Context, faults: TxtyFaults) -> Vec<Route> {
+    let state = Arc::new(Txty {
+        accounts: context.accounts.clone(),
+        faults,
+        keys: Mutex::new(Keys::default()),
+        render: context.render,
+    });
+    [
+        (LOGIN, Endpoint::Login),
+        (VIEW_USER, Endpoint::ViewUser),
+        (DELETE_KEY, Endpoint::DeleteKey),
+    ]
+    .into_iter()
+    .map(|(path, endpoint)| Route {
+        methods: METHODS,
+        path,
+        responder: Arc::new(TxtyResponder {
+            state: state.clone(),
+            endpoint,
+        }),
+    })
+    .collect()
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Endpoint {
+    Login,
+    ViewUser,
+    DeleteKey,
+}
+
+struct TxtyResponder {
+    state: Arc<Txty>,
+    endpoint: Endpoint,
+}
+
+impl Respond for TxtyResponder {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let params = request_params(request);
+        let outcome = match self.endpoint {
+            Endpoint::Login => self.state.login(&params),
+            Endpoint::ViewUser => self.state.view_user(&params),
+            Endpoint::DeleteKey => self.state.delete_key(&params),
+        };
+        self.state
+            .answer(request.url.path().ends_with(".xml"), outcome)
+    }
+}
+
+/// Query string, then a form body (declared, or undeclared but present) on top.
+fn request_params(request: &Request) -> Params {
+    let query = Params::query(request);
+    let undeclared = params::media_type(request).is_none() && !request.body.is_empty();
+    if params::is_form(request) || undeclared {
+        query.then(Params::form(&request.body))
+    } else {
+        query
+    }
+}
+
+/// A body and whether it reports an error.
+enum Outcome {
+    Success(Value),
+    Error(Value),
+}
+
+#[derive(Debug)]
+struct IssuedKey {
+    username: String,
+}
+
+#[derive(Debug, Default)]
+struct Keys {
+    issued: IssuedTokens<IssuedKey>,
+    next_id: u64,
+    /// The latest key per user, for the `reuse_key` fault.
+    latest: HashMap<String, (u64, String)>,
+}
+
+struct Txty {
+    accounts: Arc<Accounts>,
+    faults: TxtyFaults,
+    keys: Mutex<Keys>,
+    render: Render,
+}
+
+impl Txty {
+    fn login(&self, params: &Params) -> Outcome {
+        let user = params.get("user");
+        let pass = params.get("pass");
+        let Some(account) = user.and_then(|u| self.accounts.by_username(u)) else {
+            return self.user_not_found(user, pass);
+        };
+        if !self.faults.accept_wrong_password && pass != Some(account.password.as_str()) {
+            return self.user_not_found(user, pass);
+        }
+        let Some(factor) = &account.second_factor else {
+            return self.issue_key(account, params);
+        };
+        if self.faults.bypass_2fa {
+            return self.issue_key(account, params);
+        }
+        match params.non_empty("tfkey") {
+            None => Outcome::Success(json!({"status": "success", "success": "ADDED_TF"})),
+            Some(code) if self.faults.accept_any_tfkey || factor.accepts(code) => {
+                self.issue_key(account, params)
+            }
+            Some(_) => self.user_not_found(user, pass),
+        }
+    }
+
+    fn user_not_found(&self, user: Option<&str>, pass: Option<&str>) -> Outcome {
+        let error = if self.faults.wrong_error_code {
+            "INVALID_LOGIN"
+        } else {
+            "USER_NOT_FOUND"
+        };
+        let mut login = json!({"user": user});
+        if self.faults.echo_password {
+            login["pass"] = json!(pass);
+        }
+        Outcome::Error(json!({"status": "error", "error": error, "login": login}))
+    }
+
+    fn issue_key(&self, account: &RefAccount, params: &Params) -> Outcome {
+        let (id, key) = self.new_key(&account.username);
+        let id = if self.faults.controlapikey_as_string {
+            json!(id.to_string())
+        } else {
+            json!(id)
+        };
+        let mut body = json!({
+            "status": "success",
+            "success": "ADDED_KEY",
+            "newapikey": {"controlapikey": id, "key": key}
+        });
+        if self.faults.extra_fields {
+            body["newapikey"]["description"] = json!(params.get("description").unwrap_or(""));
+            body["version"] = json!(4);
+        }
+        Outcome::Success(body)
+    }
+
+    fn new_key(&self, username: &str) -> (u64, String) {
+        let mut keys = lock(&self.keys);
+        if self.faults.reuse_key
+            && let Some(latest) = keys.latest.get(username)
+        {
+            return latest.clone();
+        }
+        keys.next_id += 1;
+        let id = keys.next_id;
+        let key = self.random_key();
+        let owner = IssuedKey {
+            username: username.to_string(),
+        };
+        keys.issued.insert(key.clone(), owner);
+        keys.latest.insert(username.to_string(), (id, key.clone()));
+        (id, key)
+    }
+
+    fn random_key(&self) -> String {
+        let alphabet = match self.faults.key_alphabet {
+            TxtyKeyAlphabet::Alphanumeric => ALPHANUMERIC,
+            TxtyKeyAlphabet::LowerHex => "0123456789abcdef",
+        };
+        random_string(alphabet, self.faults.key_length)
+    }
+
+    /// Whether `user` and `key` are a pair this server issued (and has not deleted).
+    fn authenticated(&self, params: &Params) -> Option<String> {
+        let user = params.get("user")?;
+        let key = params.get("key")?;
+        let keys = lock(&self.keys);
+        let owner = keys.issued.get(key)?;
+        (owner.username == user && !self.faults.refuse_issued_keys).then(|| user.to_string())
+    }
+
+    fn view_user(&self, params: &Params) -> Outcome {
+        match self.authenticated(params) {
+            Some(username) => Outcome::Success(json!({
+                "status": "success",
+                "success": "VIEW_USER",
+                "user": {"controluser": 0, "username": username, "status": 10}
+            })),
+            None => invalid_apikey(),
+        }
+    }
+
+    fn delete_key(&self, params: &Params) -> Outcome {
+        let Some(username) = self.authenticated(params) else {
+            return invalid_apikey();
+        };
+        let Some(target) = params.non_empty("apikey") else {
+            return Outcome::Error(json!({
+                "status": "error", "error": "EMPTY_APIKEY", "apikey": {"apikey": null}
+            }));
+        };
+        let mut keys = lock(&self.keys);
+        if keys
+            .issued
+            .get(target)
+            .is_some_and(|k| k.username == username)
+        {
+            keys.issued.remove(target);
+            keys.latest.retain(|_, (_, key)| key != target);
+            Outcome::Success(json!({"status": "success", "success": "DELETE_APIKEY"}))
+        } else {
+            Outcome::Error(json!({
+                "status": "error", "error": "APIKEY_NOT_FOUND", "apikey": {"apikey": target}
+            }))
+        }
+    }
+
+    fn answer(&self, xml: bool, outcome: Outcome) -> ResponseTemplate {
+        let (status, body) = match outcome {
+            Outcome::Success(body) => (200, body),
+            Outcome::Error(body) => (self.faults.error_status, body),
+        };
+        if xml && !self.faults.xml_answers_json {
+            return match self.faults.xml_naming {
+                XmlNaming::Response => self.render.xml(status, "response", &body, &str::to_string),
+                XmlNaming::Result => self.render.xml(status, "result", &body, &str::to_string),
+                XmlNaming::UpperCase => {
+                    self.render
+                        .xml(status, "RESPONSE", &body, &str::to_ascii_uppercase)
+                }
+            };
+        }
+        let content_type = if self.faults.json_charset {
+            reply::JSON_UTF8
+        } else {
+            reply::JSON
+        };
+        self.render.json_as(status, &body, content_type)
+    }
+}
+
+fn invalid_apikey() -> Outcome {
+    Outcome::Error(json!({"status": "error", "error": "INVALID_APIKEY"}))
+}
