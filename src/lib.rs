@@ -16,5 +16,6 @@ pub mod plan;
 pub mod profile;
 pub mod reference;
 pub mod report;
+pub mod selfcheck;
 pub mod snapshot;
 pub mod spec;

@@ -4,7 +4,9 @@ use std::io::Write;
 
 use conform::exec::{ClientOptions, EventSink, RunOptions, RunSummary, run_plan};
 use conform::plan::Plan;
+use conform::reference::Faults;
 use conform::report::{CoverageSink, Fanout, JunitReporter, TerminalReporter};
+use conform::selfcheck::start_references;
 use conform::snapshot::{SnapshotSink, SnapshotStatus, SnapshotStore};
 use url::Url;
 
@@ -44,14 +46,29 @@ pub fn run(args: RunArgs) -> u8 {
         }
     };
     runtime.block_on(async {
-        let Some(target) = args.target.clone() else {
-            eprintln!(
-                "error: the bundled reference is not available in this build; give --target URL"
-            );
-            return EXIT_INVALID;
+        if let Some(target) = args.target.clone() {
+            let targets: Vec<Url> = plan.specs.iter().map(|_| target.clone()).collect();
+            return execute(&args, &plan, &targets, all_cases).await;
+        }
+        let references = match start_references(&plan, &Faults::default()).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_INVALID;
+            }
         };
-        let targets: Vec<Url> = plan.specs.iter().map(|_| target.clone()).collect();
-        execute(&args, &plan, &targets, all_cases).await
+        eprintln!(
+            "running against the bundled reference ({})",
+            references
+                .servers
+                .iter()
+                .map(|(api, s)| format!("{api} at {}", s.base_url()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let code = execute(&args, &plan, &references.targets, all_cases).await;
+        references.shutdown().await;
+        code
     })
 }
 
