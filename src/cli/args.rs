@@ -22,6 +22,34 @@ pub enum Command {
     Lint(LintArgs),
     /// List case ids with their tags and document sections.
     List(LintArgs),
+    /// Serve the bundled reference of one API on loopback until Ctrl-C.
+    Mock(MockArgs),
+}
+
+/// `conform mock`.
+#[derive(Debug, Args)]
+pub struct MockArgs {
+    /// The API: txty, cielo24, rocketchat, payroll or coldstream.
+    #[arg(long, value_name = "NAME", required_unless_present = "list")]
+    pub api: Option<String>,
+    /// Port to listen on (default: any free port).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub bind: std::net::IpAddr,
+    /// Serve the accounts of this profile (default: the reference profile).
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Serve a mutant: a variant of the reference that breaks one documented promise.
+    #[arg(long, value_name = "ID", conflicts_with = "variant")]
+    pub mutant: Option<String>,
+    /// Serve a conformant variant: it differs only where the document is silent.
+    #[arg(long, value_name = "ID")]
+    pub variant: Option<String>,
+    /// List the mutants and variants of every API (or of --api) and exit.
+    #[arg(long)]
+    pub list: bool,
 }
 
 /// Which specs and profile to use.

@@ -2,6 +2,7 @@
 
 mod args;
 mod inputs;
+mod mock_cmd;
 mod run_cmd;
 
 pub use args::Cli;
@@ -23,6 +24,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Run(args) => run_cmd::run(*args),
         Command::Lint(args) => run_cmd::lint(args),
         Command::List(args) => run_cmd::list(args),
+        Command::Mock(args) => mock_cmd::mock(args),
     };
     ExitCode::from(code)
 }
