@@ -11,6 +11,7 @@ pub mod assert;
 pub mod diagnostic;
 pub mod exec;
 pub mod mask;
+pub mod mutate;
 pub mod otp;
 pub mod plan;
 pub mod profile;

@@ -24,6 +24,20 @@ pub enum Command {
     List(LintArgs),
     /// Serve the bundled reference of one API on loopback until Ctrl-C.
     Mock(MockArgs),
+    /// Run each spec against every mutant and conformant variant of its API's reference
+    /// and print the kill matrix.
+    Mutate(MutateArgs),
+}
+
+/// `conform mutate`.
+#[derive(Debug, Args)]
+pub struct MutateArgs {
+    /// Specs, profile and case selection.
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Reference servers run at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub jobs: usize,
 }
 
 /// `conform mock`.

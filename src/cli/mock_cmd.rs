@@ -1,7 +1,10 @@
 //! `conform mock`: one reference API on loopback, with the profile's accounts.
 
 use conform::profile::{ProcessEnv, load_profile, reference_profile};
-use conform::reference::{Api, Faults, ServeOptions, serve};
+use conform::reference::{
+    Api, Deviation, DeviationKind, Faults, ServeOptions, catalog, deviations_of, find_deviation,
+    serve,
+};
 
 use super::args::MockArgs;
 use super::inputs::print_diagnostics;
@@ -12,15 +15,33 @@ const RECYCLE_AFTER: u64 = 10_000;
 
 /// `conform mock`.
 pub fn mock(args: MockArgs) -> u8 {
-    let Some(name) = &args.api else {
+    let api = match &args.api {
+        Some(name) => match Api::parse(name) {
+            Some(api) => Some(api),
+            None => {
+                eprintln!(
+                    "error: unknown api `{name}`; the APIs are txty, cielo24, rocketchat, payroll and coldstream"
+                );
+                return EXIT_INVALID;
+            }
+        },
+        None => None,
+    };
+    if args.list {
+        list(api);
+        return EXIT_OK;
+    }
+    let Some(api) = api else {
         eprintln!("error: --api is required");
         return EXIT_INVALID;
     };
-    let Some(api) = Api::parse(name) else {
-        eprintln!(
-            "error: unknown api `{name}`; the APIs are txty, cielo24, rocketchat, payroll and coldstream"
-        );
-        return EXIT_INVALID;
+    let (faults, serving) = match chosen_deviation(api, &args) {
+        Ok(Some(d)) => (d.faults.clone(), format!("{} {}", d.kind.name(), d.id)),
+        Ok(None) => (Faults::default(), "reference".to_string()),
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_INVALID;
+        }
     };
     let profile = match &args.profile {
         Some(path) => match load_profile(path, &ProcessEnv) {
@@ -32,7 +53,6 @@ pub fn mock(args: MockArgs) -> u8 {
         },
         None => reference_profile(),
     };
-    let faults = Faults::default();
     conform::exec::install_crypto_provider();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -59,7 +79,7 @@ pub fn mock(args: MockArgs) -> u8 {
         };
         println!("{}", server.base_url());
         eprintln!(
-            "serving the {api} reference at {} — Ctrl-C to stop",
+            "serving the {api} {serving} at {} — Ctrl-C to stop",
             server.base_url()
         );
         wait_for_signal().await;
@@ -67,6 +87,49 @@ pub fn mock(args: MockArgs) -> u8 {
         eprintln!("stopped");
         EXIT_OK
     })
+}
+
+/// The deviation --mutant or --variant names, if any.
+fn chosen_deviation(api: Api, args: &MockArgs) -> Result<Option<Deviation>, String> {
+    let (kind, id) = match (&args.mutant, &args.variant) {
+        (Some(id), _) => (DeviationKind::Mutant, id),
+        (None, Some(id)) => (DeviationKind::Variant, id),
+        (None, None) => return Ok(None),
+    };
+    find_deviation(api, kind, id).map(Some).ok_or_else(|| {
+        let known: Vec<&str> = deviations_of(api)
+            .iter()
+            .filter(|d| d.kind == kind)
+            .map(|d| d.id)
+            .collect();
+        format!(
+            "{api} has no {} `{id}`; its {}s are {} (conform mock --list --api {api})",
+            kind.name(),
+            kind.name(),
+            known.join(", ")
+        )
+    })
+}
+
+/// Prints the mutants and variants of `api`, or of every API.
+fn list(api: Option<Api>) {
+    let all = match api {
+        Some(api) => deviations_of(api),
+        None => catalog(),
+    };
+    let width = all
+        .iter()
+        .map(|d| d.qualified_id().len())
+        .max()
+        .unwrap_or(0);
+    for d in &all {
+        println!(
+            "{:<7} {:<width$}  {}",
+            d.kind.name(),
+            d.qualified_id(),
+            d.description
+        );
+    }
 }
 
 /// Waits for Ctrl-C or SIGTERM.

@@ -3,6 +3,7 @@
 mod args;
 mod inputs;
 mod mock_cmd;
+mod mutate_cmd;
 mod run_cmd;
 
 pub use args::Cli;
@@ -25,6 +26,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Lint(args) => run_cmd::lint(args),
         Command::List(args) => run_cmd::list(args),
         Command::Mock(args) => mock_cmd::mock(args),
+        Command::Mutate(args) => mutate_cmd::mutate(args),
     };
     ExitCode::from(code)
 }

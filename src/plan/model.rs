@@ -25,6 +25,18 @@ impl Plan {
     pub fn cases(&self) -> impl Iterator<Item = &CasePlan> {
         self.specs.iter().flat_map(|s| s.cases.iter())
     }
+
+    /// One plan per spec, in order, all sharing this plan's profile.
+    pub fn split(self) -> Vec<Plan> {
+        let profile = self.profile;
+        self.specs
+            .into_iter()
+            .map(|spec| Plan {
+                specs: vec![spec],
+                profile: Arc::clone(&profile),
+            })
+            .collect()
+    }
 }
 
 /// One spec, resolved.

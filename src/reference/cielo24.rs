@@ -178,9 +178,17 @@ impl Cielo24 {
         if self.faults.extra_fields {
             body["ExpiresIn"] = json!(3600);
         }
+        if self.faults.echo_password {
+            body["Password"] = json!(credentials.password);
+        }
+        let content_type = if self.faults.plain_text_success {
+            "text/plain; charset=utf-8"
+        } else {
+            self.json_type()
+        };
         Ok(self
             .render
-            .json_as(self.faults.success_status, &body, self.json_type()))
+            .json_as(self.faults.success_status, &body, content_type))
     }
 
     fn new_token(&self) -> String {

@@ -140,18 +140,23 @@ impl Coldstream {
         if inputs.non_empty("identityToken").is_none() && !self.faults.ignore_identity_token {
             return self.missing("identityToken");
         }
-        let account = self
-            .accounts
-            .by_username(username)
-            .filter(|a| self.faults.accept_wrong_password || a.password == password);
+        let account = self.accounts.by_username(username).filter(|a| {
+            self.faults.accept_wrong_password
+                || a.password == password
+                || (self.faults.mfa_token_for_wrong_password && a.second_factor.is_some())
+        });
         let Some(account) = account else {
             return self.message(
                 self.faults.credentials_error_status,
                 "Invalid username or password",
             );
         };
-        if account.second_factor.is_none() {
-            return self.render.json(200, &self.access_body(&account.username));
+        if account.second_factor.is_none() || self.faults.skip_mfa {
+            let mut body = self.access_body(&account.username);
+            if self.faults.echo_password {
+                body["password"] = json!(password);
+            }
+            return self.render.json(200, &body);
         }
         let mfa_token = random_hex(32);
         let ticket = MfaTicket {
@@ -160,7 +165,12 @@ impl Coldstream {
             wrong_codes: 0,
         };
         lock(&self.tickets).insert(mfa_token.clone(), ticket);
-        let mut body = json!({"mfaToken": mfa_token});
+        let field = if self.faults.rename_mfa_token_field {
+            "mfa_token"
+        } else {
+            "mfaToken"
+        };
+        let mut body = json!({ field: mfa_token });
         if self.faults.bypass_2fa
             && let (Value::Object(body), Value::Object(access)) =
                 (&mut body, self.access_body(&account.username))
@@ -206,10 +216,9 @@ impl Coldstream {
     fn code_owner(&self, username: &str, code: &str) -> Option<&RefAccount> {
         let own = self.accounts.by_username(username)?;
         let valid_for = |account: &RefAccount| {
-            account
-                .second_factor
-                .as_ref()
-                .is_some_and(|f| self.faults.accept_any_code || f.accepts(code))
+            account.second_factor.as_ref().is_some_and(|f| {
+                self.faults.accept_any_code || (!self.faults.refuse_valid_code && f.accepts(code))
+            })
         };
         if valid_for(own) {
             return Some(own);
@@ -222,7 +231,12 @@ impl Coldstream {
 
     fn access_body(&self, username: &str) -> Value {
         let field = self.faults.access_token_field.name();
-        let mut body = json!({ field: self.jwt(username) });
+        let token = if self.faults.token_not_jwt {
+            random_hex(32)
+        } else {
+            self.jwt(username)
+        };
+        let mut body = json!({ field: token });
         if self.faults.token_type {
             body["tokenType"] = json!("Bearer");
         }

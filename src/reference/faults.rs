@@ -78,6 +78,16 @@ pub struct TxtyFaults {
     pub reuse_key: bool,
     /// Mutant: failed logins say `INVALID_LOGIN` instead of `USER_NOT_FOUND`.
     pub wrong_error_code: bool,
+    /// Mutant: `newapikey.key` is named `apikey`.
+    pub rename_key_field: bool,
+    /// Mutant: success bodies say `status: "ok"` instead of `"success"`.
+    pub status_ok: bool,
+    /// Mutant: `ADDED_TF` already carries a working `newapikey`.
+    pub key_with_added_tf: bool,
+    /// Mutant: `/view/user` accepts any key for a known user.
+    pub accept_any_key: bool,
+    /// Mutant: `ADDED_KEY` bodies echo the input under `login`, password included.
+    pub echo_password_on_success: bool,
 }
 
 impl Default for TxtyFaults {
@@ -98,6 +108,11 @@ impl Default for TxtyFaults {
             refuse_issued_keys: false,
             reuse_key: false,
             wrong_error_code: false,
+            rename_key_field: false,
+            status_ok: false,
+            key_with_added_tf: false,
+            accept_any_key: false,
+            echo_password_on_success: false,
         }
     }
 }
@@ -158,6 +173,10 @@ pub struct Cielo24Faults {
     pub json_charset: bool,
     /// Variant: the success body carries an undocumented `ExpiresIn` field.
     pub extra_fields: bool,
+    /// Mutant: the success body echoes the password (`Password`).
+    pub echo_password: bool,
+    /// Mutant: the success body is sent as `text/plain`.
+    pub plain_text_success: bool,
 }
 
 impl Default for Cielo24Faults {
@@ -176,6 +195,8 @@ impl Default for Cielo24Faults {
             refuse_issued_tokens: false,
             json_charset: false,
             extra_fields: false,
+            echo_password: false,
+            plain_text_success: false,
         }
     }
 }
@@ -238,6 +259,10 @@ pub struct RocketChatFaults {
     pub echo_password: bool,
     /// Mutant: `/api/v1/me` refuses tokens this server issued.
     pub refuse_issued_tokens: bool,
+    /// Mutant: any `resume` value logs in (as the first account).
+    pub accept_any_resume: bool,
+    /// Mutant: success bodies say `status: "ok"` instead of `"success"`.
+    pub status_ok: bool,
     /// Variant: `false` leaves out `success:true` (the document's example has none).
     pub success_flag: bool,
     /// Variant: `data.me` carries undocumented fields (`language`, `requirePasswordChange`).
@@ -263,6 +288,8 @@ impl Default for RocketChatFaults {
             user_id_differs: false,
             echo_password: false,
             refuse_issued_tokens: false,
+            accept_any_resume: false,
+            status_ok: false,
             success_flag: true,
             extra_me_fields: false,
             auth_token_length: 43,
@@ -312,6 +339,14 @@ pub struct PayrollFaults {
     pub extra_fields: bool,
     /// Variant: `Password` is checked before `User-Name` when both are bad.
     pub password_checked_first: bool,
+    /// Mutant: a login says `status: "success"` instead of `"ok"`.
+    pub status_success: bool,
+    /// Mutant: an unknown user gives code 401 `Unauthorized.` instead of 404 `Data not found.`
+    pub unknown_user_unauthorized: bool,
+    /// Mutant: error bodies carry no `message`.
+    pub omit_error_message: bool,
+    /// Mutant: the success body echoes the password.
+    pub echo_password: bool,
 }
 
 impl Default for PayrollFaults {
@@ -330,6 +365,10 @@ impl Default for PayrollFaults {
             extra_claims: false,
             extra_fields: false,
             password_checked_first: false,
+            status_success: false,
+            unknown_user_unauthorized: false,
+            omit_error_message: false,
+            echo_password: false,
         }
     }
 }
@@ -391,6 +430,18 @@ pub struct ColdstreamFaults {
     pub accept_wrong_password: bool,
     /// Mutant: `/account/me` refuses JWTs this server issued.
     pub refuse_issued_tokens: bool,
+    /// Mutant: an MFA account gets a JWT at once and no mfaToken.
+    pub skip_mfa: bool,
+    /// Mutant: the MFA answer names its token `mfa_token`.
+    pub rename_mfa_token_field: bool,
+    /// Mutant: the MFA step refuses valid codes too.
+    pub refuse_valid_code: bool,
+    /// Mutant: an MFA account with a wrong password still gets a mfaToken.
+    pub mfa_token_for_wrong_password: bool,
+    /// Mutant: logins return an opaque hex token instead of a JWT.
+    pub token_not_jwt: bool,
+    /// Mutant: the success body echoes the password.
+    pub echo_password: bool,
 }
 
 impl Default for ColdstreamFaults {
@@ -411,6 +462,12 @@ impl Default for ColdstreamFaults {
             ignore_identity_token: false,
             accept_wrong_password: false,
             refuse_issued_tokens: false,
+            skip_mfa: false,
+            rename_mfa_token_field: false,
+            refuse_valid_code: false,
+            mfa_token_for_wrong_password: false,
+            token_not_jwt: false,
+            echo_password: false,
         }
     }
 }

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod api;
+mod catalog;
 mod cielo24;
 mod coldstream;
 mod error;
@@ -24,6 +25,7 @@ mod txty;
 mod tests;
 
 pub use api::Api;
+pub use catalog::{Deviation, DeviationKind, catalog, deviations_of, find_deviation};
 pub use error::ReferenceError;
 pub use faults::{
     AccessTokenField, Cielo24ErrorBody, Cielo24Faults, Cielo24TokenFormat, ColdstreamFaults,

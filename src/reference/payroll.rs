@@ -65,10 +65,12 @@ impl Respond for Payroll {
         }
         let user = params::header(request, USER_NAME).unwrap_or_default();
         let password = params::header(request, PASSWORD).unwrap_or_default();
-        let valid = self
-            .accounts
-            .by_username(&user)
-            .is_some_and(|a| self.faults.accept_wrong_password || a.password == password);
+        let account = self.accounts.by_username(&user);
+        if account.is_none() && self.faults.unknown_user_unauthorized {
+            return self.error(401, "Unauthorized.");
+        }
+        let valid =
+            account.is_some_and(|a| self.faults.accept_wrong_password || a.password == password);
         if !valid {
             let message = match self.faults.messages {
                 PayrollMessages::Generic => "Login failed.",
@@ -76,9 +78,18 @@ impl Respond for Payroll {
             };
             return self.error(404, message);
         }
-        let mut body = json!({"code": self.code(200), "status": "ok", "token": self.token(&user)});
+        let status = if self.faults.status_success {
+            "success"
+        } else {
+            "ok"
+        };
+        let mut body =
+            json!({"code": self.code(200), "status": status, "token": self.token(&user)});
         if self.faults.extra_fields {
             body["expires_in"] = json!(self.faults.jwt_lifetime_secs);
+        }
+        if self.faults.echo_password {
+            body["password"] = json!(password);
         }
         self.render.json(200, &body)
     }
@@ -131,7 +142,12 @@ impl Payroll {
         } else {
             200
         };
-        let body = json!({"status": "error", "code": self.code(code), "message": message});
+        let mut body = json!({"status": "error", "code": self.code(code), "message": message});
+        if self.faults.omit_error_message
+            && let Some(fields) = body.as_object_mut()
+        {
+            fields.remove("message");
+        }
         self.render.json(status, &body)
     }
 

@@ -156,7 +156,13 @@ impl RocketChat {
         let session = lock(&self.sessions).get(token).cloned();
         let account = session
             .filter(|_| !self.faults.break_resume)
-            .and_then(|s| self.accounts.by_username(&s.username));
+            .and_then(|s| self.accounts.by_username(&s.username))
+            .or_else(|| {
+                self.faults
+                    .accept_any_resume
+                    .then(|| self.accounts.iter().next())
+                    .flatten()
+            });
         match account {
             Some(account) => self.success(request, account, token),
             None => self.failure(json!(403), LOGGED_OUT, None),
@@ -218,8 +224,13 @@ impl RocketChat {
         if self.faults.echo_password {
             me.insert("password".into(), json!(account.password));
         }
+        let status = if self.faults.status_ok {
+            "ok"
+        } else {
+            "success"
+        };
         let mut body = json!({
-            "status": "success",
+            "status": status,
             "data": {"userId": user_id, "authToken": token, "me": me}
         });
         if self.faults.success_flag {

@@ -129,11 +129,30 @@ impl Txty {
             return self.issue_key(account, params);
         }
         match params.non_empty("tfkey") {
-            None => Outcome::Success(json!({"status": "success", "success": "ADDED_TF"})),
+            None => self.added_tf(account, params),
             Some(code) if self.faults.accept_any_tfkey || factor.accepts(code) => {
                 self.issue_key(account, params)
             }
             Some(_) => self.user_not_found(user, pass),
+        }
+    }
+
+    fn added_tf(&self, account: &RefAccount, params: &Params) -> Outcome {
+        let mut body = json!({"status": self.success_word(), "success": "ADDED_TF"});
+        if self.faults.key_with_added_tf
+            && let Outcome::Success(issued) = self.issue_key(account, params)
+        {
+            body["newapikey"] = issued["newapikey"].clone();
+        }
+        Outcome::Success(body)
+    }
+
+    /// The `status` of success bodies.
+    fn success_word(&self) -> &'static str {
+        if self.faults.status_ok {
+            "ok"
+        } else {
+            "success"
         }
     }
 
@@ -157,11 +176,19 @@ impl Txty {
         } else {
             json!(id)
         };
+        let key_field = if self.faults.rename_key_field {
+            "apikey"
+        } else {
+            "key"
+        };
         let mut body = json!({
-            "status": "success",
+            "status": self.success_word(),
             "success": "ADDED_KEY",
-            "newapikey": {"controlapikey": id, "key": key}
+            "newapikey": {"controlapikey": id, key_field: key}
         });
+        if self.faults.echo_password_on_success {
+            body["login"] = json!({"user": account.username, "pass": params.get("pass")});
+        }
         if self.faults.extra_fields {
             body["newapikey"]["description"] = json!(params.get("description").unwrap_or(""));
             body["version"] = json!(4);
@@ -199,6 +226,9 @@ impl Txty {
     fn authenticated(&self, params: &Params) -> Option<String> {
         let user = params.get("user")?;
         let key = params.get("key")?;
+        if self.faults.accept_any_key && self.accounts.by_username(user).is_some() {
+            return Some(user.to_string());
+        }
         let keys = lock(&self.keys);
         let owner = keys.issued.get(key)?;
         (owner.username == user && !self.faults.refuse_issued_keys).then(|| user.to_string())
@@ -207,7 +237,7 @@ impl Txty {
     fn view_user(&self, params: &Params) -> Outcome {
         match self.authenticated(params) {
             Some(username) => Outcome::Success(json!({
-                "status": "success",
+                "status": self.success_word(),
                 "success": "VIEW_USER",
                 "user": {"controluser": 0, "username": username, "status": 10}
             })),

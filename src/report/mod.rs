@@ -4,11 +4,13 @@
 mod coverage;
 mod details;
 mod junit;
+mod matrix;
 mod terminal;
 
 pub use coverage::{ArmCoverage, CoverageSink};
 pub use details::{exchange_text, failure_details};
 pub use junit::JunitReporter;
+pub use matrix::render_matrix;
 pub use terminal::TerminalReporter;
 
 use crate::exec::{CaseOutcome, EventSink};

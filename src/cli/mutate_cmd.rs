@@ -1,0 +1,55 @@
+//! `conform mutate`: the kill matrix of the specs against the reference's deviations.
+
+use conform::mutate::{MutateOptions, run_matrix};
+use conform::report::render_matrix;
+
+use super::args::MutateArgs;
+use super::inputs::{prepare, print_diagnostics, selection, stdout_color};
+use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
+
+/// `conform mutate`.
+pub fn mutate(args: MutateArgs) -> u8 {
+    let mut plan = match prepare(&args.spec, true, None) {
+        Ok(p) => p,
+        Err(d) => {
+            print_diagnostics(&d);
+            return EXIT_INVALID;
+        }
+    };
+    plan.select(&selection(&args.spec));
+    if plan.case_count() == 0 {
+        eprintln!("error: no case matches the given --filter/--tag");
+        return EXIT_INVALID;
+    }
+    let plans = plan.split();
+    let options = MutateOptions {
+        jobs: args.jobs,
+        ..MutateOptions::default()
+    };
+    conform::exec::install_crypto_provider();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let started = std::time::Instant::now();
+    let matrix = match runtime.block_on(run_matrix(&plans, &options)) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    print!("{}", render_matrix(&matrix, stdout_color()));
+    println!("({:.2} s)", started.elapsed().as_secs_f64());
+    if matrix.success() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
+}

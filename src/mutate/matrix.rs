@@ -1,0 +1,159 @@
+//! The results of a mutation run: per spec, the baseline and one verdict per deviation.
+
+use crate::exec::CaseOutcome;
+use crate::reference::{Api, Deviation, DeviationKind};
+
+/// What happened to one deviation.
+#[derive(Clone, Debug)]
+pub enum Verdict {
+    /// A mutant some case failed on: the spec catches it.
+    Killed {
+        /// The cases that failed (ids without the spec prefix).
+        by: Vec<String>,
+    },
+    /// A mutant every case passed on: the spec misses the broken promise.
+    Survived,
+    /// A variant every case passed on: the spec tolerates what the document leaves open.
+    Passed,
+    /// A variant some case failed on: the spec asserts more than its document promises.
+    FalselyFailed {
+        /// The failing cases, masked, for their failure reports.
+        cases: Vec<CaseOutcome>,
+    },
+    /// The deviation could not be run (its server did not start, or no HTTP client).
+    Error(String),
+}
+
+impl Verdict {
+    /// Whether this verdict is what the deviation's kind asks for.
+    pub fn is_good(&self) -> bool {
+        matches!(self, Verdict::Killed { .. } | Verdict::Passed)
+    }
+}
+
+/// One deviation and its verdict.
+#[derive(Clone, Debug)]
+pub struct DeviationResult {
+    /// The deviation.
+    pub deviation: Deviation,
+    /// What the spec made of it.
+    pub verdict: Verdict,
+}
+
+/// The spec against the correct reference, which must pass for kills to mean anything.
+#[derive(Clone, Debug)]
+pub enum Baseline {
+    /// Every case passed.
+    Passed,
+    /// Some cases failed (masked outcomes).
+    Failed(Vec<CaseOutcome>),
+    /// The reference could not be run.
+    Error(String),
+}
+
+/// One spec's row of the matrix.
+#[derive(Clone, Debug)]
+pub struct SpecMatrix {
+    /// The spec's name.
+    pub spec: String,
+    /// The API it runs against.
+    pub api: Api,
+    /// Cases run (not skipped) against the correct reference.
+    pub cases_run: usize,
+    /// The spec against the correct reference.
+    pub baseline: Baseline,
+    /// Mutants then variants, in catalog order.
+    pub results: Vec<DeviationResult>,
+}
+
+/// Killed and passed counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Score {
+    /// Mutants killed.
+    pub killed: usize,
+    /// Mutants in all.
+    pub mutants: usize,
+    /// Variants passed.
+    pub passed: usize,
+    /// Variants in all.
+    pub variants: usize,
+}
+
+impl std::ops::Add for Score {
+    type Output = Score;
+
+    fn add(self, other: Score) -> Score {
+        Score {
+            killed: self.killed + other.killed,
+            mutants: self.mutants + other.mutants,
+            passed: self.passed + other.passed,
+            variants: self.variants + other.variants,
+        }
+    }
+}
+
+impl Score {
+    /// Killed mutants as a percentage (100 when there are none).
+    pub fn kill_rate(&self) -> f64 {
+        percent(self.killed, self.mutants)
+    }
+
+    /// Whether every mutant was killed and every variant passed.
+    pub fn perfect(&self) -> bool {
+        self.killed == self.mutants && self.passed == self.variants
+    }
+}
+
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        100.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+impl SpecMatrix {
+    /// This spec's score.
+    pub fn score(&self) -> Score {
+        let mut score = Score::default();
+        for r in &self.results {
+            match r.deviation.kind {
+                DeviationKind::Mutant => {
+                    score.mutants += 1;
+                    score.killed += usize::from(matches!(r.verdict, Verdict::Killed { .. }));
+                }
+                DeviationKind::Variant => {
+                    score.variants += 1;
+                    score.passed += usize::from(matches!(r.verdict, Verdict::Passed));
+                }
+            }
+        }
+        score
+    }
+
+    /// Whether the baseline passed, every mutant was killed and every variant passed.
+    pub fn success(&self) -> bool {
+        matches!(self.baseline, Baseline::Passed) && self.score().perfect()
+    }
+}
+
+/// The whole matrix, specs in the order given.
+#[derive(Clone, Debug, Default)]
+pub struct Matrix {
+    /// One row per spec.
+    pub specs: Vec<SpecMatrix>,
+}
+
+impl Matrix {
+    /// The score over every spec.
+    pub fn score(&self) -> Score {
+        self.specs
+            .iter()
+            .fold(Score::default(), |acc, s| acc + s.score())
+    }
+
+    /// Whether every spec succeeded.
+    pub fn success(&self) -> bool {
+        self.specs.iter().all(SpecMatrix::success)
+    }
+}
