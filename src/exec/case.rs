@@ -3,15 +3,15 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use url::Url;
 
 use super::capture::eval_capture;
 use super::codes::CodeLedger;
 use super::outcome::{
-    ArmTaken, CaseOutcome, CaseStatus, ExchangeRecord, Failure, FailureKind, ResponseRecord,
-    StepRecord,
+    ArmTaken, CaseOutcome, CaseStatus, ExchangeRecord, Failure, FailureKind, RequestRecord,
+    ResponseRecord, StepRecord,
 };
 use super::request::build_request;
 use super::scope::Scope;
@@ -148,8 +148,17 @@ impl CaseRunner<'_> {
             ));
             return Flow::Stop;
         }
-        let built = match build_request(self.client, self.base, &step.request, &state.scope) {
-            Ok(b) => b,
+        let mut attempt = self
+            .exchange(&step.request, &step.request.method, &state.scope)
+            .await;
+        if let (Ok((_, Ok((response, _)))), Some(fallback)) =
+            (&attempt, &step.request.fallback_method)
+            && matches!(response.status, 404 | 405)
+        {
+            attempt = self.exchange(&step.request, fallback, &state.scope).await;
+        }
+        let (record, sent) = match attempt {
+            Ok(a) => a,
             Err(message) => {
                 state.failures.push(failure(
                     FailureKind::Request,
@@ -161,26 +170,24 @@ impl CaseRunner<'_> {
                 return Flow::Stop;
             }
         };
-        let record = built.record.clone();
-        let (response, duration) =
-            match send(self.client, built.request, step.request.timeout).await {
-                Ok(r) => r,
-                Err(cause) => {
-                    state.steps[index].exchange = Some(ExchangeRecord {
-                        request: record,
-                        response: None,
-                        duration: Default::default(),
-                    });
-                    state.failures.push(failure(
-                        FailureKind::Transport,
-                        index,
-                        "transport",
-                        cause,
-                        Some(step.span.clone()),
-                    ));
-                    return Flow::Stop;
-                }
-            };
+        let (response, duration) = match sent {
+            Ok(r) => r,
+            Err(cause) => {
+                state.steps[index].exchange = Some(ExchangeRecord {
+                    request: record,
+                    response: None,
+                    duration: Default::default(),
+                });
+                state.failures.push(failure(
+                    FailureKind::Transport,
+                    index,
+                    "transport",
+                    cause,
+                    Some(step.span.clone()),
+                ));
+                return Flow::Stop;
+            }
+        };
         state.steps[index].exchange = Some(ExchangeRecord {
             request: record,
             response: Some(response_record(&response)),
@@ -262,6 +269,19 @@ impl CaseRunner<'_> {
     }
 
     /// Obtains the codes the request needs, before rendering (commands are async).
+    /// Builds the step's request with `method` and sends it: the request as shown, and
+    /// the response or the transport fault. `Err` when the request cannot be built.
+    async fn exchange(
+        &self,
+        request: &RequestPlan,
+        method: &reqwest::Method,
+        scope: &Scope,
+    ) -> Result<(RequestRecord, Result<(Response, Duration), String>), String> {
+        let built = build_request(self.client, self.base, request, method, scope)?;
+        let sent = send(self.client, built.request, request.timeout).await;
+        Ok((built.record, sent))
+    }
+
     async fn prepare_codes(&self, request: &RequestPlan, scope: &mut Scope) -> Result<(), String> {
         let exprs = request_exprs(request);
         let wants_code = exprs.contains(&Expr::Code);

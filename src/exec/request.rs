@@ -27,11 +27,13 @@ pub fn join_url(base: &Url, path: &str) -> Result<Url, String> {
     Url::parse(&joined).map_err(|e| format!("`{joined}` is not a valid URL: {e}"))
 }
 
-/// Renders the request against `base`.
+/// Renders the request against `base`, sent with `method` (the plan's own, or its
+/// fallback).
 pub fn build_request(
     client: &reqwest::Client,
     base: &Url,
     plan: &RequestPlan,
+    method: &reqwest::Method,
     scope: &Scope,
 ) -> Result<BuiltRequest, String> {
     let mut url = join_url(base, &scope.render_path(&plan.path)?)?;
@@ -79,7 +81,7 @@ pub fn build_request(
         shown.push(("content-type".to_string(), ct.to_string()));
     }
     let mut builder = client
-        .request(plan.method.clone(), url.clone())
+        .request(method.clone(), url.clone())
         .headers(headers)
         .timeout(plan.timeout);
     if let Some(b) = &body {
@@ -91,7 +93,7 @@ pub fn build_request(
     Ok(BuiltRequest {
         request,
         record: RequestRecord {
-            method: plan.method.to_string(),
+            method: method.to_string(),
             url: url.to_string(),
             headers: shown,
             body,

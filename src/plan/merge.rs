@@ -33,6 +33,10 @@ fn merge_request(base: &RequestSpec, local: &RequestSpec) -> RequestSpec {
     let local_has_body = local.json.is_some() || local.form.is_some() || local.body.is_some();
     RequestSpec {
         method: local.method.clone().or_else(|| base.method.clone()),
+        fallback_method: local
+            .fallback_method
+            .clone()
+            .or_else(|| base.fallback_method.clone()),
         path: local.path.clone().or_else(|| base.path.clone()),
         query: merge_map(&base.query, &local.query),
         headers: merge_map(&base.headers, &local.headers),

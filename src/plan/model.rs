@@ -143,6 +143,8 @@ pub struct ArmPlan {
 pub struct RequestPlan {
     /// HTTP method.
     pub method: reqwest::Method,
+    /// Sent instead when the server answers `method` with 404 or 405.
+    pub fallback_method: Option<reqwest::Method>,
     /// Path relative to the target.
     pub path: Template,
     /// Query parameters in order.

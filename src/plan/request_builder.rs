@@ -31,17 +31,11 @@ pub fn build_request(
     };
     let method = match &spec.method {
         None => reqwest::Method::GET,
-        Some(m) => {
-            let text = ctx.static_text(m)?;
-            match reqwest::Method::from_bytes(text.trim().to_ascii_uppercase().as_bytes()) {
-                Ok(m) => m,
-                Err(_) => {
-                    let span = ctx.span(m);
-                    ctx.error("method", span, format!("`{text}` is not an HTTP method"));
-                    return None;
-                }
-            }
-        }
+        Some(m) => http_method(ctx, m)?,
+    };
+    let fallback_method = match &spec.fallback_method {
+        None => None,
+        Some(m) => Some(http_method(ctx, m)?),
     };
     let Some(path_spec) = &spec.path else {
         ctx.error("request", step_span.clone(), "the request has no `path:`");
@@ -67,6 +61,7 @@ pub fn build_request(
     };
     Some(RequestPlan {
         method,
+        fallback_method,
         path,
         query,
         headers,
@@ -162,4 +157,17 @@ fn body(ctx: &mut Ctx, spec: &RequestSpec) -> Option<BodyPlan> {
         return None;
     }
     Some(BodyPlan::None)
+}
+
+/// A method name (templates over `vars` allowed), upper-cased.
+fn http_method(ctx: &mut Ctx, m: &Spanned<String>) -> Option<reqwest::Method> {
+    let text = ctx.static_text(m)?;
+    match reqwest::Method::from_bytes(text.trim().to_ascii_uppercase().as_bytes()) {
+        Ok(m) => Some(m),
+        Err(_) => {
+            let span = ctx.span(m);
+            ctx.error("method", span, format!("`{text}` is not an HTTP method"));
+            None
+        }
+    }
 }

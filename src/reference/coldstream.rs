@@ -20,7 +20,7 @@ use wiremock::{Request, Respond, ResponseTemplate};
 use super::accounts::{Accounts, RefAccount};
 use super::faults::ColdstreamFaults;
 use super::params::{self, JsonBody, Params, json_text};
-use super::reply::Render;
+use super::reply::{self, Render};
 use super::server::{Context, Route};
 use super::store::{IssuedTokens, lock};
 use super::tokens::{JwtKey, random_hex, unsigned};
@@ -119,6 +119,14 @@ impl Coldstream {
         self.render.json(status, &json!({"message": text}))
     }
 
+    /// A refused login or code: `{"message"}`, or an empty 401 with `empty_refusals`.
+    fn refusal(&self, status: u16, text: &str) -> ResponseTemplate {
+        if self.faults.empty_refusals {
+            return reply::empty(401);
+        }
+        self.message(status, text)
+    }
+
     fn missing(&self, name: &str) -> ResponseTemplate {
         self.message(400, &format!("Missing required parameter: {name}"))
     }
@@ -146,7 +154,7 @@ impl Coldstream {
                 || (self.faults.mfa_token_for_wrong_password && a.second_factor.is_some())
         });
         let Some(account) = account else {
-            return self.message(
+            return self.refusal(
                 self.faults.credentials_error_status,
                 "Invalid username or password",
             );
@@ -155,6 +163,9 @@ impl Coldstream {
             let mut body = self.access_body(&account.username);
             if self.faults.echo_password {
                 body["password"] = json!(password);
+            }
+            if self.faults.null_mfa_token_field {
+                body["mfaToken"] = Value::Null;
             }
             return self.render.json(200, &body);
         }
@@ -192,7 +203,8 @@ impl Coldstream {
         };
         let mut tickets = lock(&self.tickets);
         let Some(ticket) = tickets.get_mut(mfa_token) else {
-            return self.message(401, BAD_MFA_TOKEN);
+            drop(tickets);
+            return self.unknown_mfa_token(code);
         };
         if now_unix() >= ticket.expires_at {
             tickets.remove(mfa_token);
@@ -203,12 +215,26 @@ impl Coldstream {
             if ticket.wrong_codes >= self.faults.mfa_max_attempts {
                 tickets.remove(mfa_token);
             }
-            return self.message(401, "Invalid code");
+            return self.refusal(401, "Invalid code");
         };
         if !self.faults.mfa_token_reusable {
             tickets.remove(mfa_token);
         }
         self.render.json(200, &self.access_body(&account.username))
+    }
+
+    /// An mfaToken this server never issued (or forgot): refused, unless the
+    /// `accept_unknown_mfa_token` fault lets any two-factor account's code through.
+    fn unknown_mfa_token(&self, code: &str) -> ResponseTemplate {
+        let owner = self.faults.accept_unknown_mfa_token.then(|| {
+            self.accounts
+                .iter()
+                .find(|a| a.second_factor.as_ref().is_some_and(|f| f.accepts(code)))
+        });
+        match owner.flatten() {
+            Some(account) => self.render.json(200, &self.access_body(&account.username)),
+            None => self.refusal(401, BAD_MFA_TOKEN),
+        }
     }
 
     /// The account `code` logs in: the ticket's own account if the code is valid for it

@@ -88,6 +88,9 @@ pub struct TxtyFaults {
     pub accept_any_key: bool,
     /// Mutant: `ADDED_KEY` bodies echo the input under `login`, password included.
     pub echo_password_on_success: bool,
+    /// Mutant: a two-factor account with a wrong password still gets `ADDED_TF`, and a
+    /// key for a valid `tfkey`.
+    pub code_skips_password: bool,
 }
 
 impl Default for TxtyFaults {
@@ -113,6 +116,7 @@ impl Default for TxtyFaults {
             key_with_added_tf: false,
             accept_any_key: false,
             echo_password_on_success: false,
+            code_skips_password: false,
         }
     }
 }
@@ -223,6 +227,8 @@ pub enum RocketChatFailureBody {
     Pre8,
     /// Variant: servers from 8.0: `{success:false, error:"unauthorized"}`.
     Slim,
+    /// Variant: the message as `text/plain` (the document shows no failure body).
+    PlainText,
 }
 
 /// Rocket.Chat deviations. Defaults follow a pre-8.0 server with TOTP enabled.
@@ -261,6 +267,9 @@ pub struct RocketChatFaults {
     pub refuse_issued_tokens: bool,
     /// Mutant: any `resume` value logs in (as the first account).
     pub accept_any_resume: bool,
+    /// Mutant: a two-factor account with a wrong password asks for the code, and logs in
+    /// with a valid one.
+    pub code_skips_password: bool,
     /// Mutant: success bodies say `status: "ok"` instead of `"success"`.
     pub status_ok: bool,
     /// Variant: `false` leaves out `success:true` (the document's example has none).
@@ -289,6 +298,7 @@ impl Default for RocketChatFaults {
             echo_password: false,
             refuse_issued_tokens: false,
             accept_any_resume: false,
+            code_skips_password: false,
             status_ok: false,
             success_flag: true,
             extra_me_fields: false,
@@ -339,6 +349,8 @@ pub struct PayrollFaults {
     pub extra_fields: bool,
     /// Variant: `Password` is checked before `User-Name` when both are bad.
     pub password_checked_first: bool,
+    /// Variant: `/login` answers only POST; GET gets 405 (the page names no method).
+    pub post_only: bool,
     /// Mutant: a login says `status: "success"` instead of `"ok"`.
     pub status_success: bool,
     /// Mutant: an unknown user gives code 401 `Unauthorized.` instead of 404 `Data not found.`
@@ -365,6 +377,7 @@ impl Default for PayrollFaults {
             extra_claims: false,
             extra_fields: false,
             password_checked_first: false,
+            post_only: false,
             status_success: false,
             unknown_user_unauthorized: false,
             omit_error_message: false,
@@ -442,6 +455,13 @@ pub struct ColdstreamFaults {
     pub token_not_jwt: bool,
     /// Mutant: the success body echoes the password.
     pub echo_password: bool,
+    /// Mutant: the MFA step accepts an mfaToken it never issued, with a code valid for
+    /// a two-factor account.
+    pub accept_unknown_mfa_token: bool,
+    /// Variant: refusals (wrong credentials, wrong code) are 401 with an empty body.
+    pub empty_refusals: bool,
+    /// Variant: direct logins carry `"mfaToken": null` beside the JWT.
+    pub null_mfa_token_field: bool,
 }
 
 impl Default for ColdstreamFaults {
@@ -468,6 +488,9 @@ impl Default for ColdstreamFaults {
             mfa_token_for_wrong_password: false,
             token_not_jwt: false,
             echo_password: false,
+            accept_unknown_mfa_token: false,
+            empty_refusals: false,
+            null_mfa_token_field: false,
         }
     }
 }

@@ -13,7 +13,7 @@ use wiremock::{Request, Respond, ResponseTemplate};
 use super::accounts::Accounts;
 use super::faults::{PayrollFaults, PayrollMessages};
 use super::params;
-use super::reply::Render;
+use super::reply::{self, Render};
 use super::server::{Context, Route};
 use super::tokens::{JwtKey, random_hex, unsigned};
 use crate::otp::now_unix;
@@ -53,6 +53,9 @@ enum HeaderProblem {
 
 impl Respond for Payroll {
     fn respond(&self, request: &Request) -> ResponseTemplate {
+        if self.faults.post_only && request.method.as_str() != "POST" {
+            return reply::empty(405).insert_header("allow", "POST");
+        }
         let order = if self.faults.password_checked_first {
             [PASSWORD, USER_NAME]
         } else {

@@ -16,7 +16,7 @@ use wiremock::{Request, Respond, ResponseTemplate};
 use super::accounts::{Accounts, RefAccount};
 use super::faults::{MeFault, RocketChatFailureBody, RocketChatFaults};
 use super::params::{self, JsonBody, Params};
-use super::reply::Render;
+use super::reply::{self, Render};
 use super::rocketchat_login::{LoginRequest, Password, Selector, form_object, parse_login};
 use super::server::{Context, Route};
 use super::store::{IssuedTokens, lock};
@@ -187,7 +187,8 @@ impl RocketChat {
             Password::Plain(p) => *p == account.password,
             Password::Sha256(digest) => digest.eq_ignore_ascii_case(&sha256_hex(&account.password)),
         };
-        if !password_ok && !self.faults.accept_wrong_password {
+        let password_skipped = self.faults.code_skips_password && account.second_factor.is_some();
+        if !password_ok && !self.faults.accept_wrong_password && !password_skipped {
             return self.unauthorized();
         }
         if let Some(factor) = &account.second_factor
@@ -299,6 +300,10 @@ impl RocketChat {
 
     fn failure(&self, error: Value, message: &str, details: Option<Value>) -> ResponseTemplate {
         let body = match self.faults.failure_body {
+            RocketChatFailureBody::PlainText => {
+                return reply::empty(self.faults.failure_status)
+                    .set_body_raw(message.as_bytes().to_vec(), "text/plain; charset=utf-8");
+            }
             RocketChatFailureBody::Slim => json!({"success": false, "error": "unauthorized"}),
             RocketChatFailureBody::Pre8 => {
                 let mut body = json!({"success": false, "status": "error", "error": error});

@@ -139,6 +139,9 @@ pub struct ArmSpec {
 pub struct RequestSpec {
     /// HTTP method (default `GET`).
     pub method: Option<Spanned<String>>,
+    /// Method sent instead when the server answers `method` with 404 or 405 (for
+    /// documents that name no method).
+    pub fallback_method: Option<Spanned<String>>,
     /// Path relative to the target URL.
     pub path: Option<Spanned<String>>,
     /// Query parameters, in order; `null` removes one inherited from `use:`.

@@ -49,6 +49,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             |f| f.coldstream.mfa_token_for_wrong_password = true,
         ),
         m(
+            "unknown-mfa-token-accepted",
+            "the MFA step takes an mfaToken it never issued, so a code alone logs in (login security)",
+            |f| f.coldstream.accept_unknown_mfa_token = true,
+        ),
+        m(
             "alg-none",
             "JWTs are unsigned, alg:none — \"You must always have a valid JWT-Bearer token\" (login security)",
             |f| f.coldstream.alg_none = true,
@@ -96,6 +101,16 @@ pub(super) fn deviations() -> Vec<Deviation> {
             "identity-token-optional",
             "logins without identityToken succeed (the page says what it is for, not that it is checked)",
             |f| f.coldstream.ignore_identity_token = true,
+        ),
+        v(
+            "empty-refusals",
+            "wrong credentials and wrong codes get an empty 401 (no error body is documented)",
+            |f| f.coldstream.empty_refusals = true,
+        ),
+        v(
+            "null-mfa-token-field",
+            "direct logins carry \"mfaToken\": null beside the JWT (the schema is lost)",
+            |f| f.coldstream.null_mfa_token_field = true,
         ),
         v(
             "reversed-keys",

@@ -107,6 +107,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             |f| f.payroll.password_checked_first = true,
         ),
         v(
+            "post-only",
+            "/login answers POST only, GET gets 405 (the page names no method)",
+            |f| f.payroll.post_only = true,
+        ),
+        v(
             "reversed-keys",
             "every JSON object lists its members in reverse order",
             |f| f.reverse_key_order = true,

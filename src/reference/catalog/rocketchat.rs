@@ -76,6 +76,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             "the success body echoes the password in data.me (login security)",
             |f| f.rocketchat.echo_password = true,
         ),
+        m(
+            "code-skips-password",
+            "a 2FA account with a wrong password logs in with a valid code — \"You MUST provide either user AND password\" (login security)",
+            |f| f.rocketchat.code_skips_password = true,
+        ),
         v(
             "failure-status-400",
             "refused logins answer HTTP 400 instead of 401 (the page documents no failure)",
@@ -85,6 +90,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             "slim-failure-body",
             "refusals are {success:false, error:\"unauthorized\"}, as servers from 8.0 answer",
             |f| f.rocketchat.failure_body = RocketChatFailureBody::Slim,
+        ),
+        v(
+            "plain-text-failures",
+            "refusals are a text/plain message (the page documents no failure body)",
+            |f| f.rocketchat.failure_body = RocketChatFailureBody::PlainText,
         ),
         v(
             "user-id-differs",

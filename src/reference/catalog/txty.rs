@@ -76,6 +76,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             "ADDED_KEY echoes the password under login — only USER_NOT_FOUND echoes the input (login security)",
             |f| f.txty.echo_password_on_success = true,
         ),
+        m(
+            "code-skips-password",
+            "a 2FA user with a wrong password gets ADDED_TF and then a key for a valid tfkey — \"If something is wrong with username, password or tfkey … USER_NOT_FOUND\"",
+            |f| f.txty.code_skips_password = true,
+        ),
         v(
             "error-status-400",
             "errors answer HTTP 400 instead of 200 (the page names no status)",
