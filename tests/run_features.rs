@@ -675,3 +675,99 @@ cases:
     assert_eq!(out.code, 2, "{}", out.all());
     assert!(out.stderr.contains("no case matches"), "{}", out.stderr);
 }
+
+#[tokio::test]
+async fn fallback_method_is_sent_after_404_or_405_only() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/login"))
+        .respond_with(ResponseTemplate::new(405))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "ok"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/teapot"))
+        .respond_with(ResponseTemplate::new(418))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/teapot"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let s = scratch(
+        r#"
+title: t
+document: d
+cases:
+  - id: post_after_405
+    section: s
+    steps:
+      - request: { method: GET, fallback_method: POST, path: /login }
+        expect: { status: 200, json: { status: ok } }
+  - id: no_fallback_after_418
+    section: s
+    steps:
+      - request: { method: GET, fallback_method: POST, path: /teapot }
+        expect: { status: 200 }
+"#,
+    );
+    let out = run(&s, &server, &[]).await;
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stdout.contains("PASS spec::post_after_405"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout.contains("FAIL spec::no_fallback_after_418"),
+        "{}",
+        out.all()
+    );
+    assert!(out.stdout.contains("GET http://"), "{}", out.all());
+}
+
+#[tokio::test]
+async fn checks_that_want_nothing_hold_on_a_body_that_is_not_json() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .respond_with(ResponseTemplate::new(401).set_body_raw("Unauthorized", "text/plain"))
+        .mount(&server)
+        .await;
+    let s = scratch(
+        r#"
+title: t
+document: d
+cases:
+  - id: refused
+    section: s
+    steps:
+      - request: { method: POST, path: /login }
+        expect:
+          jsonpath:
+            - { path: $.token, absent: true }
+            - { path: "$..*", nodes: none, jwt: {} }
+  - id: wants_a_field
+    section: s
+    steps:
+      - request: { method: POST, path: /login }
+        expect:
+          jsonpath:
+            - { path: $.error, exists: true }
+"#,
+    );
+    let out = run(&s, &server, &[]).await;
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(out.stdout.contains("PASS spec::refused"), "{}", out.all());
+    assert!(
+        out.stdout.contains("FAIL spec::wants_a_field"),
+        "{}",
+        out.all()
+    );
+    assert!(out.stdout.contains("the body is not JSON"), "{}", out.all());
+}

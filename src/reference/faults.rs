@@ -267,6 +267,8 @@ pub struct RocketChatFaults {
     pub refuse_issued_tokens: bool,
     /// Mutant: any `resume` value logs in (as the first account).
     pub accept_any_resume: bool,
+    /// Mutant: logins sent as form data skip the 2FA check.
+    pub form_bypasses_2fa: bool,
     /// Mutant: a two-factor account with a wrong password asks for the code, and logs in
     /// with a valid one.
     pub code_skips_password: bool,
@@ -298,6 +300,7 @@ impl Default for RocketChatFaults {
             echo_password: false,
             refuse_issued_tokens: false,
             accept_any_resume: false,
+            form_bypasses_2fa: false,
             code_skips_password: false,
             status_ok: false,
             success_flag: true,

@@ -191,8 +191,10 @@ impl RocketChat {
         if !password_ok && !self.faults.accept_wrong_password && !password_skipped {
             return self.unauthorized();
         }
+        let form_bypass = self.faults.form_bypasses_2fa && params::is_form(request);
         if let Some(factor) = &account.second_factor
             && !self.faults.bypass_2fa
+            && !form_bypass
         {
             let details = json!({"method": "totp", "availableMethods": ["totp"]});
             match code {

@@ -42,6 +42,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             |f| f.rocketchat.bypass_2fa = true,
         ),
         m(
+            "form-bypasses-2fa",
+            "a 2FA account logs in without code when the body is form data — 2FA applies to every login, and form data is a documented way to log in",
+            |f| f.rocketchat.form_bypasses_2fa = true,
+        ),
+        m(
             "any-code",
             "any code is accepted — \"When two-factor(2FA) authentication is enabled … \\\"code\\\": \\\"224610\\\"\" (login security)",
             |f| f.rocketchat.accept_any_code = true,
