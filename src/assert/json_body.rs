@@ -113,7 +113,8 @@ fn eval_object(
     for (key, m) in fields {
         let child = member_path(path, key);
         match (map.get(key), m) {
-            (None, JsonMatcher::Absent) => {}
+            // `null` is no value: a serializer that writes every field is still absent.
+            (None | Some(Value::Null), JsonMatcher::Absent) => {}
             (None, _) => failures.push(
                 CheckFailure::new("JSON body", format!("at {path}: missing member `{key}`"))
                     .focus(key.clone()),

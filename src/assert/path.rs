@@ -59,19 +59,23 @@ pub fn eval_path(
                 CheckFailure::new(title, format!("`{}` selects nothing", check.path_text))
                     .at(test.1.clone()),
             ),
-            PathTest::Absent if !nodes.is_empty() => failures.push(
-                CheckFailure::new(
-                    title,
-                    format!(
-                        "`{}` must select nothing, but selects {} ({})",
-                        check.path_text,
-                        nodes[0].0,
-                        show(nodes[0].1)
-                    ),
-                )
-                .at(test.1.clone()),
-            ),
-            PathTest::Exists | PathTest::Absent => {}
+            // `null` is no value: only other nodes break `absent`.
+            PathTest::Absent => {
+                if let Some((location, value)) = nodes.iter().find(|(_, v)| !v.is_null()) {
+                    failures.push(
+                        CheckFailure::new(
+                            title,
+                            format!(
+                                "`{}` must select nothing, but selects {location} ({})",
+                                check.path_text,
+                                show(value)
+                            ),
+                        )
+                        .at(test.1.clone()),
+                    );
+                }
+            }
+            PathTest::Exists => {}
             _ => value_tests.push(test),
         }
     }

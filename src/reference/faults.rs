@@ -91,6 +91,8 @@ pub struct TxtyFaults {
     /// Mutant: a two-factor account with a wrong password still gets `ADDED_TF`, and a
     /// key for a valid `tfkey`.
     pub code_skips_password: bool,
+    /// Variant: `ADDED_TF` and error bodies carry `"newapikey": null`.
+    pub null_newapikey: bool,
 }
 
 impl Default for TxtyFaults {
@@ -117,6 +119,7 @@ impl Default for TxtyFaults {
             accept_any_key: false,
             echo_password_on_success: false,
             code_skips_password: false,
+            null_newapikey: false,
         }
     }
 }
@@ -354,6 +357,9 @@ pub struct PayrollFaults {
     pub password_checked_first: bool,
     /// Variant: `/login` answers only POST; GET gets 405 (the page names no method).
     pub post_only: bool,
+    /// Variant: every body carries every field, unused ones `null` (`token` on errors,
+    /// `message` on success).
+    pub null_fields: bool,
     /// Mutant: a login says `status: "success"` instead of `"ok"`.
     pub status_success: bool,
     /// Mutant: an unknown user gives code 401 `Unauthorized.` instead of 404 `Data not found.`
@@ -381,6 +387,7 @@ impl Default for PayrollFaults {
             extra_fields: false,
             password_checked_first: false,
             post_only: false,
+            null_fields: false,
             status_success: false,
             unknown_user_unauthorized: false,
             omit_error_message: false,

@@ -94,6 +94,9 @@ impl Respond for Payroll {
         if self.faults.echo_password {
             body["password"] = json!(password);
         }
+        if self.faults.null_fields {
+            body["message"] = Value::Null;
+        }
         self.render.json(200, &body)
     }
 }
@@ -146,6 +149,9 @@ impl Payroll {
             200
         };
         let mut body = json!({"status": "error", "code": self.code(code), "message": message});
+        if self.faults.null_fields {
+            body["token"] = Value::Null;
+        }
         if self.faults.omit_error_message
             && let Some(fields) = body.as_object_mut()
         {

@@ -142,6 +142,9 @@ impl Txty {
 
     fn added_tf(&self, account: &RefAccount, params: &Params) -> Outcome {
         let mut body = json!({"status": self.success_word(), "success": "ADDED_TF"});
+        if self.faults.null_newapikey {
+            body["newapikey"] = Value::Null;
+        }
         if self.faults.key_with_added_tf
             && let Outcome::Success(issued) = self.issue_key(account, params)
         {
@@ -169,7 +172,11 @@ impl Txty {
         if self.faults.echo_password {
             login["pass"] = json!(pass);
         }
-        Outcome::Error(json!({"status": "error", "error": error, "login": login}))
+        let mut body = json!({"status": "error", "error": error, "login": login});
+        if self.faults.null_newapikey {
+            body["newapikey"] = Value::Null;
+        }
+        Outcome::Error(body)
     }
 
     fn issue_key(&self, account: &RefAccount, params: &Params) -> Outcome {

@@ -112,6 +112,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             |f| f.payroll.post_only = true,
         ),
         v(
+            "null-fields",
+            "every body carries every field, unused ones null (token: null on errors, message: null on success)",
+            |f| f.payroll.null_fields = true,
+        ),
+        v(
             "reversed-keys",
             "every JSON object lists its members in reverse order",
             |f| f.reverse_key_order = true,

@@ -115,6 +115,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             |f| f.txty.extra_fields = true,
         ),
         v(
+            "null-newapikey",
+            "ADDED_TF and USER_NOT_FOUND carry \"newapikey\": null (no key either way)",
+            |f| f.txty.null_newapikey = true,
+        ),
+        v(
             "reversed-keys",
             "every JSON object and XML element lists its members in reverse order",
             |f| f.reverse_key_order = true,
