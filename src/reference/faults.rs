@@ -93,6 +93,8 @@ pub struct TxtyFaults {
     pub code_skips_password: bool,
     /// Variant: `ADDED_TF` and error bodies carry `"newapikey": null`.
     pub null_newapikey: bool,
+    /// Variant: only POST is answered; GET gets 405.
+    pub post_only: bool,
 }
 
 impl Default for TxtyFaults {
@@ -120,6 +122,7 @@ impl Default for TxtyFaults {
             echo_password_on_success: false,
             code_skips_password: false,
             null_newapikey: false,
+            post_only: false,
         }
     }
 }

@@ -64,6 +64,9 @@ struct TxtyResponder {
 
 impl Respond for TxtyResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
+        if self.state.faults.post_only && request.method.as_str() != "POST" {
+            return reply::empty(405).insert_header("allow", "POST");
+        }
         let params = request_params(request);
         let outcome = match self.endpoint {
             Endpoint::Login => self.state.login(&params),

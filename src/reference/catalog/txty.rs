@@ -120,6 +120,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             |f| f.txty.null_newapikey = true,
         ),
         v(
+            "post-only",
+            "only POST is answered, GET gets 405 (the API takes \"GET / POST\"; the page's examples are query strings)",
+            |f| f.txty.post_only = true,
+        ),
+        v(
             "reversed-keys",
             "every JSON object and XML element lists its members in reverse order",
             |f| f.reverse_key_order = true,
