@@ -85,6 +85,7 @@ cases:
     steps:
       - request:
           method: GET
+          fallback_method: POST
           path: /user/newapikey/login.json
           query: { user: "{{ account.username }}", pass: "{{ account.password }}", description: x }
         expect:
