@@ -23,6 +23,21 @@ pub fn stdout_color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// The single-threaded runtime every command runs on (a case's steps stay on one
+/// thread); `None`, after saying why on stderr, when it cannot start.
+pub fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => Some(r),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            None
+        }
+    }
+}
+
 /// Prints diagnostics to stderr.
 pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
     let color = stderr_color();

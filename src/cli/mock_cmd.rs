@@ -7,7 +7,7 @@ use conform::reference::{
 };
 
 use super::args::MockArgs;
-use super::inputs::print_diagnostics;
+use super::inputs::{print_diagnostics, runtime};
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// Requests served between re-mounts of the mocks (wiremock keeps every request).
@@ -54,15 +54,8 @@ pub fn mock(args: MockArgs) -> u8 {
         None => reference_profile(),
     };
     conform::exec::install_crypto_provider();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return EXIT_INVALID;
-        }
+    let Some(runtime) = runtime() else {
+        return EXIT_INVALID;
     };
     runtime.block_on(async {
         let options = ServeOptions {

@@ -4,7 +4,7 @@ use conform::mutate::{MutateOptions, run_matrix};
 use conform::report::render_matrix;
 
 use super::args::MutateArgs;
-use super::inputs::{prepare, print_diagnostics, selection, stdout_color};
+use super::inputs::{prepare, print_diagnostics, runtime, selection, stdout_color};
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 
 /// `conform mutate`.
@@ -27,15 +27,8 @@ pub fn mutate(args: MutateArgs) -> u8 {
         ..MutateOptions::default()
     };
     conform::exec::install_crypto_provider();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return EXIT_INVALID;
-        }
+    let Some(runtime) = runtime() else {
+        return EXIT_INVALID;
     };
     let started = std::time::Instant::now();
     let matrix = match runtime.block_on(run_matrix(&plans, &options)) {

@@ -11,7 +11,7 @@ use conform::snapshot::{SnapshotSink, SnapshotStatus, SnapshotStore};
 use url::Url;
 
 use super::args::{LintArgs, RunArgs};
-use super::inputs::{prepare, print_diagnostics, selection, stdout_color};
+use super::inputs::{prepare, print_diagnostics, runtime, selection, stdout_color};
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 
 /// `conform run`.
@@ -35,15 +35,8 @@ pub fn run(args: RunArgs) -> u8 {
         eprintln!("error: no case matches the given --filter/--tag");
         return EXIT_INVALID;
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return EXIT_INVALID;
-        }
+    let Some(runtime) = runtime() else {
+        return EXIT_INVALID;
     };
     runtime.block_on(async {
         if let Some(target) = args.target.clone() {
