@@ -29,7 +29,7 @@ fn serve(args: &[&str]) -> Served {
         .args(args)
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start conform mock");
     let stdout = child.stdout.take().expect("stdout");
@@ -147,4 +147,33 @@ fn unknown_apis_and_deviations_are_invalid_invocations() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn sigterm_stops_it_cleanly() {
+    let mut served = serve(&["--api", "payroll"]);
+    assert!(get(&served.base, "/login").contains("Required field"));
+    let pid = served.child.id().to_string();
+    let status = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {pid}")])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = served.child.wait().expect("wait");
+    assert_eq!(exit.code(), Some(0), "{exit:?}");
+    let mut stderr = String::new();
+    served
+        .child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    assert!(
+        stderr.contains("serving the payroll reference at http://127.0.0.1:"),
+        "{stderr}"
+    );
+    assert!(stderr.trim_end().ends_with("stopped"), "{stderr}");
+    let addr = served.base.trim_start_matches("http://").to_string();
+    assert!(TcpStream::connect(addr).is_err(), "the port still answers");
 }

@@ -102,7 +102,8 @@ async fn an_unknown_ca_is_a_failed_case_with_its_cause() {
     assert!(out.stdout.contains("FAIL spec::ok"), "{}", out.all());
     assert!(out.stdout.contains("error: transport"), "{}", out.all());
     assert!(
-        out.stdout.contains("invalid peer certificate: UnknownIssuer"),
+        out.stdout
+            .contains("invalid peer certificate: UnknownIssuer"),
         "the cause names the certificate problem:\n{}",
         out.all()
     );

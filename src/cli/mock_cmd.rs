@@ -70,12 +70,13 @@ pub fn mock(args: MockArgs) -> u8 {
                 return EXIT_INVALID;
             }
         };
+        let stop = StopSignal::install();
         println!("{}", server.base_url());
         eprintln!(
             "serving the {api} {serving} at {} — Ctrl-C to stop",
             server.base_url()
         );
-        wait_for_signal().await;
+        stop.wait().await;
         server.shutdown().await;
         eprintln!("stopped");
         EXIT_OK
@@ -125,25 +126,38 @@ fn list(api: Option<Api>) {
     }
 }
 
-/// Waits for Ctrl-C or SIGTERM.
-async fn wait_for_signal() {
+/// Ctrl-C and SIGTERM, listened for from creation on, so that a signal sent as soon
+/// as the base URL is printed is not lost.
+struct StopSignal {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignal {
+    fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Self {
+                term: signal(SignalKind::terminate()).ok(),
             }
         }
+        #[cfg(not(unix))]
+        Self {}
     }
-    #[cfg(not(unix))]
-    {
+
+    /// Waits for Ctrl-C or SIGTERM.
+    async fn wait(self) {
+        #[cfg(unix)]
+        if let Some(mut term) = self.term {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+        // Without a SIGTERM listener Ctrl-C still stops; an error here means no signal
+        // can arrive, and waiting on is all that is left.
         let _ = tokio::signal::ctrl_c().await;
     }
 }
