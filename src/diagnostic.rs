@@ -16,23 +16,34 @@ pub struct SourceFile {
     pub name: String,
     /// The whole text of the file.
     pub text: String,
+    /// Byte offset of the start of every line, found once: spans are made for every value
+    /// of a spec, so counting lines from the top each time would be quadratic.
+    line_starts: Vec<usize>,
 }
 
 impl SourceFile {
     /// Wraps a file's name and text for sharing between spans.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
+        let text = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         Arc::new(Self {
             name: name.into(),
-            text: text.into(),
+            text,
+            line_starts,
         })
     }
 
     /// Returns the span of `len` bytes starting at byte `offset`, with its line and column.
     pub fn span(self: &Arc<Self>, offset: usize, len: usize) -> Span {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        // The last line start at or before `offset` (the first is always 0).
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let line_start = self.line_starts[line.saturating_sub(1)];
         let column = self.text[line_start..offset].chars().count() + 1;
         Span {
             file: Arc::clone(self),
@@ -275,6 +286,23 @@ mod tests {
         assert_eq!((span.line, span.column), (2, 6));
         assert_eq!(span.text(), "2");
         assert_eq!(file.span_at(2, 6, 1).offset, 12);
+    }
+
+    #[test]
+    fn span_lines_and_columns_at_edges() {
+        let file = SourceFile::new("a.yaml", "é: 1\n\nname: x");
+        let at = |offset| {
+            let s = file.span(offset, 0);
+            (s.line, s.column)
+        };
+        assert_eq!(at(0), (1, 1));
+        assert_eq!(at(2), (1, 2), "columns count characters");
+        assert_eq!(at(5), (1, 5), "the newline belongs to its line");
+        assert_eq!(at(6), (2, 1), "an empty line");
+        assert_eq!(at(7), (3, 1));
+        assert_eq!(at(13), (3, 7));
+        assert_eq!(at(99), (3, 8), "clamped to the end");
+        assert_eq!(at(1), (1, 1), "inside a character: its start");
     }
 
     #[test]

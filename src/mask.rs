@@ -75,6 +75,7 @@ impl Masker {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
+        let known = self.secrets.len();
         for s in secrets {
             let s = s.as_ref();
             if s.is_empty() {
@@ -85,6 +86,9 @@ impl Masker {
                     self.secrets.push(v);
                 }
             }
+        }
+        if self.secrets.len() == known {
+            return;
         }
         self.matcher = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)

@@ -103,9 +103,15 @@ impl CaseRunner<'_> {
         if !self.keep_exchanges && !outcome.failed() {
             outcome.steps.iter_mut().for_each(|s| s.exchange = None);
         }
-        let mut masker = self.masker.clone();
-        masker.extend(&state.scope.secrets);
-        outcome.mask(&masker);
+        // Most cases capture no secret: they share the run's masker instead of building
+        // their own.
+        if state.scope.secrets.is_empty() {
+            outcome.mask(self.masker);
+        } else {
+            let mut masker = self.masker.clone();
+            masker.extend(&state.scope.secrets);
+            outcome.mask(&masker);
+        }
         outcome
     }
 
