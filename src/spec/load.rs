@@ -31,6 +31,12 @@ pub fn yaml_options() -> serde_saphyr::Options {
         underscored_numbers_as_strings: true,
         leading_zero_numbers_as_strings: true,
         strict_indentation: true,
+        // The defaults (250,000 nodes) refuse a spec of ~8,000 simple cases; these still
+        // bound a hostile file while letting generated suites of 100,000 cases load.
+        budget: serde_saphyr::budget! {
+            max_nodes: 5_000_000,
+            max_events: 20_000_000,
+        },
     }
 }
 
