@@ -22,9 +22,8 @@ pub const CASES: usize = 1000;
 /// What every fallible step of the bench returns: the error is the message.
 pub type BenchResult<T> = Result<T, String>;
 
-/// Most cases in one generated file: serde-saphyr's default budget (which the spec
-/// loader keeps) refuses a YAML document of more than 250,000 nodes, about 8000 of
-/// these cases, so larger counts are split over several specs.
+/// Most cases in one generated file; larger counts are split over several specs, as a
+/// real suite is.
 pub const CASES_PER_FILE: usize = 5000;
 
 /// A generated login spec named `name` with cases `first..first + count`, each one
