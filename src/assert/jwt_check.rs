@@ -36,6 +36,16 @@ pub fn eval_jwt_at(
             return Err(format!("the JWT payload: {}", first.message));
         }
     }
+    // A token that has expired on arrival authorizes nothing, whatever else is asked.
+    if let Some(Value::Number(exp)) = jwt.payload.get("exp")
+        && let Some(exp) = exp.as_f64()
+        && exp <= now as f64
+    {
+        return Err(format!(
+            "the JWT expired {} ago (`exp` {exp})",
+            human_seconds(now as f64 - exp)
+        ));
+    }
     if let Some((window, tolerance)) = check.expires_in {
         let exp = match jwt.payload.get("exp") {
             Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
@@ -111,5 +121,24 @@ mod tests {
             eval_jwt_at(&none, &check, &NoVars, now).unwrap_err(),
             "the JWT lacks claim(s) exp"
         );
+    }
+
+    #[test]
+    fn a_token_expired_on_arrival_fails_any_check() {
+        let now = 1_700_000_000;
+        let any = JwtCheck {
+            claims: vec![],
+            payload: None,
+            expires_in: None,
+        };
+        let expired = token(&format!(r#"{{"sub":"u","exp":{}}}"#, now - 90));
+        assert_eq!(
+            eval_jwt_at(&expired, &any, &NoVars, now).unwrap_err(),
+            format!("the JWT expired 1m30s ago (`exp` {})", now - 90)
+        );
+        let fresh = token(&format!(r#"{{"sub":"u","exp":{}}}"#, now + 1));
+        assert_eq!(eval_jwt_at(&fresh, &any, &NoVars, now), Ok(()));
+        let no_exp = token(r#"{"sub":"u"}"#);
+        assert_eq!(eval_jwt_at(&no_exp, &any, &NoVars, now), Ok(()));
     }
 }

@@ -88,6 +88,8 @@ struct Credentials {
     username: Option<String>,
     password: Option<String>,
     securekey: Option<String>,
+    /// Whether the secure key came from `x-auth-securekey`.
+    securekey_from_header: bool,
 }
 
 struct Cielo24 {
@@ -127,10 +129,13 @@ impl Cielo24 {
                 .then(|| header("x-auth-key"))
                 .flatten()
         };
+        let query_key = from_query("securekey");
+        let header_key = header("x-auth-securekey");
+        let securekey_from_header = query_key.is_none() && header_key.is_some();
         let securekey = if self.faults.ignore_securekey {
             None
         } else {
-            from_query("securekey").or_else(|| header("x-auth-securekey"))
+            query_key.or(header_key)
         };
         Credentials {
             username: from_query("username").or_else(|| header("x-auth-user")),
@@ -138,6 +143,7 @@ impl Cielo24 {
                 .or_else(|| header("x-auth-password"))
                 .or_else(legacy),
             securekey,
+            securekey_from_header,
         }
     }
 
@@ -158,7 +164,8 @@ impl Cielo24 {
             let key_ok = credentials
                 .securekey
                 .as_ref()
-                .is_none_or(|k| account.secure_key.as_ref() == Some(k));
+                .is_none_or(|k| account.secure_key.as_ref() == Some(k))
+                || (self.faults.unchecked_header_securekey && credentials.securekey_from_header);
             self.faults.accept_wrong_password || (password_ok && key_ok)
         });
         if !valid {

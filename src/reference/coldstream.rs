@@ -271,7 +271,12 @@ impl Coldstream {
 
     fn jwt(&self, username: &str) -> String {
         let now = now_unix();
-        let claims = json!({"sub": username, "iat": now, "exp": now.saturating_add(self.faults.jwt_lifetime_secs)});
+        let exp = if self.faults.jwt_expired {
+            now.saturating_sub(60)
+        } else {
+            now.saturating_add(self.faults.jwt_lifetime_secs)
+        };
+        let claims = json!({"sub": username, "iat": now, "exp": exp});
         if self.faults.alg_none {
             unsigned(&json!({"alg": "none", "typ": "JWT"}), &claims)
         } else {

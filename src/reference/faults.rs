@@ -91,6 +91,8 @@ pub struct TxtyFaults {
     /// Mutant: a two-factor account with a wrong password still gets `ADDED_TF`, and a
     /// key for a valid `tfkey`.
     pub code_skips_password: bool,
+    /// Mutant: `/view/user` accepts a key issued to another user.
+    pub key_not_bound_to_user: bool,
     /// Variant: `ADDED_TF` and error bodies carry `"newapikey": null`.
     pub null_newapikey: bool,
     /// Variant: only POST is answered; GET gets 405.
@@ -122,6 +124,7 @@ impl Default for TxtyFaults {
             echo_password_on_success: false,
             code_skips_password: false,
             null_newapikey: false,
+            key_not_bound_to_user: false,
             post_only: false,
         }
     }
@@ -187,6 +190,8 @@ pub struct Cielo24Faults {
     pub echo_password: bool,
     /// Mutant: the success body is sent as `text/plain`.
     pub plain_text_success: bool,
+    /// Mutant: a secure key sent as `x-auth-securekey` is not checked.
+    pub unchecked_header_securekey: bool,
 }
 
 impl Default for Cielo24Faults {
@@ -207,6 +212,7 @@ impl Default for Cielo24Faults {
             extra_fields: false,
             echo_password: false,
             plain_text_success: false,
+            unchecked_header_securekey: false,
         }
     }
 }
@@ -471,6 +477,8 @@ pub struct ColdstreamFaults {
     /// Mutant: the MFA step accepts an mfaToken it never issued, with a code valid for
     /// a two-factor account.
     pub accept_unknown_mfa_token: bool,
+    /// Mutant: issued JWTs have already expired (`exp` a minute ago).
+    pub jwt_expired: bool,
     /// Variant: refusals (wrong credentials, wrong code) are 401 with an empty body.
     pub empty_refusals: bool,
     /// Variant: direct logins carry `"mfaToken": null` beside the JWT.
@@ -503,6 +511,7 @@ impl Default for ColdstreamFaults {
             echo_password: false,
             accept_unknown_mfa_token: false,
             empty_refusals: false,
+            jwt_expired: false,
             null_mfa_token_field: false,
         }
     }

@@ -244,7 +244,8 @@ impl Txty {
         }
         let keys = lock(&self.keys);
         let owner = keys.issued.get(key)?;
-        (owner.username == user && !self.faults.refuse_issued_keys).then(|| user.to_string())
+        let owned = owner.username == user || self.faults.key_not_bound_to_user;
+        (owned && !self.faults.refuse_issued_keys).then(|| user.to_string())
     }
 
     fn view_user(&self, params: &Params) -> Outcome {

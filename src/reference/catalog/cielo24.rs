@@ -47,6 +47,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             |f| f.cielo24.error_body = Cielo24ErrorBody::PlainText,
         ),
         m(
+            "header-securekey-unchecked",
+            "any x-auth-securekey logs in — \"x-auth-securekey: A long term security key generated via generate_api_key\" (login security)",
+            |f| f.cielo24.unchecked_header_securekey = true,
+        ),
+        m(
             "token-dashed-uuid",
             "ApiToken is a dashed UUID — \"ApiToken: The new API token (hex string)\"",
             |f| f.cielo24.token_format = Cielo24TokenFormat::DashedUuid,

@@ -59,6 +59,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             |f| f.coldstream.alg_none = true,
         ),
         m(
+            "expired-jwt",
+            "the JWT has expired when it arrives — \"You must always have a valid JWT-Bearer token\"",
+            |f| f.coldstream.jwt_expired = true,
+        ),
+        m(
             "token-not-jwt",
             "a login returns an opaque token — \"Returns a JWT authorization token\"",
             |f| f.coldstream.token_not_jwt = true,

@@ -72,6 +72,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             |f| f.txty.accept_any_key = true,
         ),
         m(
+            "key-not-bound-to-user",
+            "/view/user accepts one user's key for another user — \"append your username and key to every query\" (login security)",
+            |f| f.txty.key_not_bound_to_user = true,
+        ),
+        m(
             "password-in-success",
             "ADDED_KEY echoes the password under login — only USER_NOT_FOUND echoes the input (login security)",
             |f| f.txty.echo_password_on_success = true,
