@@ -134,7 +134,7 @@ fn an_over_reaching_spec_falsely_fails_a_variant_with_its_report() {
     );
     let spec = s.write("txty.yaml", &strict);
     let spec = spec.to_string_lossy();
-    let out = conform(s.path(), &["mutate", &spec]);
+    let out = conform(s.path(), &["mutate", &spec, "--junit", "matrix.xml"]);
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(
         row(&out.stdout, "variant", "json-no-charset").contains("FAILED   falsely, in txty::login"),
@@ -161,6 +161,28 @@ fn an_over_reaching_spec_falsely_fails_a_variant_with_its_report() {
     );
     // Secrets stay masked in the report.
     assert!(!out.stdout.contains("Tr0ub4dor"), "{}", out.stdout);
+    // The JUnit file has one testcase per deviation; the false failure is a failure with
+    // its report, the rest pass.
+    let junit = std::fs::read_to_string(s.path().join("matrix.xml")).expect("junit file");
+    assert!(
+        junit.contains(r#"<testsuite name="mutate::txty""#),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(r#"<testcase name="baseline" classname="mutate::txty"/>"#),
+        "{junit}"
+    );
+    let variant = junit
+        .split("<testcase ")
+        .find(|t| t.starts_with(r#"name="variant/json-no-charset""#))
+        .unwrap_or_else(|| panic!("no json-no-charset testcase in {junit}"));
+    assert!(
+        variant.contains(r#"<failure message="the spec fails a conformant variant in txty::login" type="false-failure">"#),
+        "{variant}"
+    );
+    assert!(variant.contains("GET http://127.0.0.1:"), "{variant}");
+    assert!(!junit.contains("Tr0ub4dor"), "{junit}");
+    assert!(junit.contains(r#"name="mutant/bypass-2fa""#), "{junit}");
 }
 
 #[test]

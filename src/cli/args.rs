@@ -38,6 +38,9 @@ pub struct MutateArgs {
     /// Reference servers run at once.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub jobs: usize,
+    /// Write the matrix as JUnit XML (one testcase per mutant and variant).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<std::path::PathBuf>,
 }
 
 /// `conform mock`.

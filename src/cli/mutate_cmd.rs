@@ -1,7 +1,7 @@
 //! `conform mutate`: the kill matrix of the specs against the reference's deviations.
 
 use conform::mutate::{MutateOptions, run_matrix};
-use conform::report::render_matrix;
+use conform::report::{matrix_junit, render_matrix};
 
 use super::args::MutateArgs;
 use super::inputs::{prepare, print_diagnostics, runtime, selection, stdout_color};
@@ -38,8 +38,17 @@ pub fn mutate(args: MutateArgs) -> u8 {
             return EXIT_INVALID;
         }
     };
+    let elapsed = started.elapsed();
     print!("{}", render_matrix(&matrix, stdout_color()));
-    println!("({:.2} s)", started.elapsed().as_secs_f64());
+    println!("({:.2} s)", elapsed.as_secs_f64());
+    if let Some(path) = &args.junit {
+        let written = matrix_junit(&matrix, elapsed)
+            .and_then(|xml| std::fs::write(path, xml).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return EXIT_INVALID;
+        }
+    }
     if matrix.success() {
         EXIT_OK
     } else {

@@ -5,12 +5,14 @@ mod coverage;
 mod details;
 mod junit;
 mod matrix;
+mod matrix_junit;
 mod terminal;
 
 pub use coverage::{ArmCoverage, CoverageSink};
 pub use details::{exchange_text, failure_details};
 pub use junit::JunitReporter;
 pub use matrix::render_matrix;
+pub use matrix_junit::matrix_junit;
 pub use terminal::TerminalReporter;
 
 use crate::exec::{CaseOutcome, EventSink};
