@@ -15,9 +15,7 @@ use crate::reference::{Api, Faults, ReferenceError, ReferenceServer, ServeOption
 #[derive(Debug, thiserror::Error)]
 pub enum SelfCheckError {
     /// A spec names no `api:`.
-    #[error(
-        "spec `{spec}` names no `api:`, so there is no bundled reference to run it against; give --target"
-    )]
+    #[error("spec `{spec}` names no `api:`, so there is no bundled reference to run it against")]
     NoApi {
         /// The spec.
         spec: String,

@@ -215,6 +215,14 @@ fn invalid_specs_and_selections_exit_2_before_anything_runs() {
     assert_eq!(out.code, 2, "{}", out.all());
     assert!(out.stderr.contains("nothing was sent"), "{}", out.all());
 
+    let no_api = s.write("noapi.yaml", "title: t\ndocument: d\ncases:\n  - id: a\n    section: s\n    steps:\n      - request: { path: /x }\n");
+    let out = conform(s.path(), &["mutate", &no_api.to_string_lossy()]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert_eq!(
+        out.stderr,
+        "error: spec `noapi` names no `api:`, so there is no bundled reference to run it against; conform mutate runs specs against the bundled reference only\n"
+    );
+
     let out = conform(repo(), &["mutate", "--filter", "no-such-case"]);
     assert_eq!(out.code, 2, "{}", out.all());
     assert!(

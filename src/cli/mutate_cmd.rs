@@ -34,7 +34,7 @@ pub fn mutate(args: MutateArgs) -> u8 {
     let matrix = match runtime.block_on(run_matrix(&plans, &options)) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {e}; conform mutate runs specs against the bundled reference only");
             return EXIT_INVALID;
         }
     };

@@ -6,7 +6,7 @@ use conform::exec::{ClientOptions, EventSink, RunOptions, RunSummary, run_plan};
 use conform::plan::Plan;
 use conform::reference::Faults;
 use conform::report::{CoverageSink, Fanout, JunitReporter, TerminalReporter};
-use conform::selfcheck::start_references;
+use conform::selfcheck::{SelfCheckError, start_references};
 use conform::snapshot::{SnapshotSink, SnapshotStatus, SnapshotStore};
 use url::Url;
 
@@ -45,8 +45,12 @@ pub fn run(args: RunArgs) -> u8 {
         }
         let references = match start_references(&plan, &Faults::default()).await {
             Ok(r) => r,
-            Err(e) => {
+            Err(e @ SelfCheckError::Serve { .. }) => {
                 eprintln!("error: {e}");
+                return EXIT_INVALID;
+            }
+            Err(e) => {
+                eprintln!("error: {e}; give --target URL to run it against a server");
                 return EXIT_INVALID;
             }
         };
