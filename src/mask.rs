@@ -21,7 +21,26 @@ pub fn variants(secret: &str) -> Vec<String> {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&apos;");
-    for v in [percent, form, json, xml] {
+    // PHP's json_encode escapes `/` and every non-ASCII character (`\u00e6`), in
+    // either case of hex; HTML writes `'` as `&#39;`.
+    let slashes = json.replace('/', "\\/");
+    let ascii = ascii_json(&json, false);
+    let ascii_upper = ascii_json(&json, true);
+    let php = ascii.replace('/', "\\/");
+    let php_upper = ascii_upper.replace('/', "\\/");
+    let html = xml.replace("&apos;", "&#39;");
+    for v in [
+        percent,
+        form,
+        json,
+        xml,
+        slashes,
+        ascii,
+        ascii_upper,
+        php,
+        php_upper,
+        html,
+    ] {
         if !out.contains(&v) {
             out.push(v);
         }
@@ -30,6 +49,26 @@ pub fn variants(secret: &str) -> Vec<String> {
     let lower = lower_escapes(&utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string());
     if !out.contains(&lower) {
         out.push(lower);
+    }
+    out
+}
+
+/// `json` (already JSON-escaped) with every non-ASCII character as `\uXXXX` (UTF-16).
+fn ascii_json(json: &str, upper: bool) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
+        let mut units = [0u16; 2];
+        for unit in c.encode_utf16(&mut units) {
+            if upper {
+                out.push_str(&format!("\\u{unit:04X}"));
+            } else {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
     }
     out
 }
@@ -139,6 +178,21 @@ mod tests {
         assert!(!masked.contains("p%40ss"), "{masked}");
         assert!(!masked.contains("123456"), "{masked}");
         assert_eq!(masked.matches(MASK).count(), 5, "{masked}");
+    }
+
+    #[test]
+    fn masks_php_style_json_escapes() {
+        let m = Masker::new(["Pæs/1"]);
+        for text in [
+            r#"{"pass":"P\u00e6s\/1"}"#,
+            r#"{"pass":"P\u00E6s\/1"}"#,
+            r#"{"pass":"P\u00e6s/1"}"#,
+            r#"{"pass":"Pæs\/1"}"#,
+        ] {
+            assert_eq!(m.mask(text), r#"{"pass":"***"}"#, "{text}");
+        }
+        let emoji = Masker::new(["a😀"]);
+        assert_eq!(emoji.mask(r#""a\ud83d\ude00""#), r#""***""#);
     }
 
     #[test]

@@ -5,6 +5,28 @@ use super::response::Response;
 use crate::mask::variants;
 use crate::plan::Template;
 
+/// Whether a string of the JSON body (or of the XML view), decoded, contains `needle`:
+/// catches every escape a serializer may choose.
+fn decoded_strings_contain(response: &Response, needle: &str) -> bool {
+    let looks_xml = response.text().trim_start().starts_with('<');
+    let doc = if looks_xml {
+        response.xml_view().ok()
+    } else {
+        response.json().ok()
+    };
+    doc.is_some_and(|doc| any_string(doc, &|s| s.contains(needle)))
+}
+
+fn any_string(value: &serde_json::Value, test: &dyn Fn(&str) -> bool) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => test(s),
+        Value::Array(items) => items.iter().any(|v| any_string(v, test)),
+        Value::Object(map) => map.iter().any(|(k, v)| test(k) || any_string(v, test)),
+        _ => false,
+    }
+}
+
 /// Fails if the rendered value appears in a header or the body, in any encoding;
 /// the message names every place it appears.
 pub fn eval_not_contains(
@@ -25,7 +47,8 @@ pub fn eval_not_contains(
         .map(|(name, _)| format!("header `{name}`"))
         .collect();
     let body = response.text();
-    if forms.iter().any(|f| body.contains(f.as_str())) {
+    if forms.iter().any(|f| body.contains(f.as_str())) || decoded_strings_contain(response, &needle)
+    {
         places.push("the body".to_string());
     }
     if places.is_empty() {
@@ -35,4 +58,43 @@ pub fn eval_not_contains(
         "forbidden value",
         format!("`{template}` appears in {}", places.join(" and ")),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+
+    struct Literal;
+    impl Resolve for Literal {
+        fn value(&self, t: &Template) -> Result<Value, String> {
+            t.as_literal()
+                .map(Value::String)
+                .ok_or_else(|| "no vars".into())
+        }
+    }
+
+    fn check(body: &str) -> Option<String> {
+        let response = Response::new(200, Vec::new(), body.as_bytes().to_vec());
+        eval_not_contains(&Template::literal("Pæs/1 x"), &response, &Literal).map(|f| f.message)
+    }
+
+    #[test]
+    fn finds_the_value_however_the_body_escapes_it() {
+        for body in [
+            r#"{"login":{"pass":"Pæs/1 x"}}"#,
+            r#"{"login":{"pass":"P\u00e6s\/1 x"}}"#,
+            r#"{"login":{"pass":"P\u00E6s\u002f1\u0020x"}}"#,
+            r#"<r><pass>P&#xe6;s/1&#32;x</pass></r>"#,
+            "pass=P%C3%A6s%2F1+x",
+        ] {
+            assert_eq!(
+                check(body).as_deref(),
+                Some("`Pæs/1 x` appears in the body"),
+                "{body}"
+            );
+        }
+        assert_eq!(check(r#"{"login":{"pass":"***"}}"#), None);
+    }
 }

@@ -13,7 +13,14 @@ pub fn xml_to_value(text: &str) -> Result<Value, String> {
     if text.trim().is_empty() {
         return Err("the body is empty".to_string());
     }
-    let doc = roxmltree::Document::parse(text)
+    // A DOCTYPE is well-formed XML; roxmltree still guards against entity expansion
+    // bombs, and the node limit bounds a huge body.
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        nodes_limit: 1_000_000,
+        ..roxmltree::ParsingOptions::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(text, options)
         .map_err(|e| format!("the body is not well-formed XML: {e}"))?;
     let root = doc.root_element();
     let mut top = Map::new();
@@ -82,5 +89,17 @@ mod tests {
         let err = xml_to_value("<a><b></a>").unwrap_err();
         assert!(err.starts_with("the body is not well-formed XML"), "{err}");
         assert!(xml_to_value("{\"json\": true}").is_err());
+    }
+
+    #[test]
+    fn accepts_a_doctype_but_not_an_entity_bomb() {
+        let v = xml_to_value(
+            "\u{feff}<?xml version=\"1.0\"?><!DOCTYPE r><!-- c --><r><k><![CDATA[a&b]]></k></r>",
+        )
+        .unwrap();
+        assert_eq!(v, json!({"r": {"k": "a&b"}}));
+        let bomb = r#"<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">]><l>&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;</l>"#;
+        let err = xml_to_value(bomb).unwrap_err();
+        assert!(err.starts_with("the body is not well-formed XML"), "{err}");
     }
 }

@@ -95,6 +95,8 @@ pub struct TxtyFaults {
     pub key_not_bound_to_user: bool,
     /// Variant: `ADDED_TF` and error bodies carry `"newapikey": null`.
     pub null_newapikey: bool,
+    /// Variant: `ADDED_TF` and error bodies carry `"newapikey": []` (PHP's empty array).
+    pub empty_newapikey: bool,
     /// Variant: only POST is answered; GET gets 405.
     pub post_only: bool,
 }
@@ -124,6 +126,7 @@ impl Default for TxtyFaults {
             echo_password_on_success: false,
             code_skips_password: false,
             null_newapikey: false,
+            empty_newapikey: false,
             key_not_bound_to_user: false,
             post_only: false,
         }

@@ -148,6 +148,9 @@ impl Txty {
         if self.faults.null_newapikey {
             body["newapikey"] = Value::Null;
         }
+        if self.faults.empty_newapikey {
+            body["newapikey"] = json!([]);
+        }
         if self.faults.key_with_added_tf
             && let Outcome::Success(issued) = self.issue_key(account, params)
         {
@@ -178,6 +181,9 @@ impl Txty {
         let mut body = json!({"status": "error", "error": error, "login": login});
         if self.faults.null_newapikey {
             body["newapikey"] = Value::Null;
+        }
+        if self.faults.empty_newapikey {
+            body["newapikey"] = json!([]);
         }
         Outcome::Error(body)
     }

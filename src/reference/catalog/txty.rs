@@ -125,6 +125,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             |f| f.txty.null_newapikey = true,
         ),
         v(
+            "empty-newapikey",
+            "ADDED_TF and USER_NOT_FOUND carry \"newapikey\": [], as PHP writes an empty array",
+            |f| f.txty.empty_newapikey = true,
+        ),
+        v(
             "post-only",
             "only POST is answered, GET gets 405 (the API takes \"GET / POST\"; the page's examples are query strings)",
             |f| f.txty.post_only = true,
