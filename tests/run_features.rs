@@ -771,3 +771,52 @@ cases:
     );
     assert!(out.stdout.contains("the body is not JSON"), "{}", out.all());
 }
+
+#[tokio::test]
+async fn issued_tokens_and_jwts_are_masked_in_every_report() {
+    let jwt = format!(
+        "{}.{}.c2lnbmF0dXJl",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(r#"{"sub":"alice"}"#)
+    );
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ApiToken": "issued-0123456789abcdef",
+            "session": {"bearer": jwt},
+            "user": "alice"
+        })))
+        .mount(&server)
+        .await;
+    let s = scratch(
+        r#"
+title: t
+document: d
+secrets: [$.ApiToken]
+cases:
+  - id: login
+    section: s
+    account: primary
+    steps:
+      - request: { method: POST, path: /login, json: { user: "{{ account.username }}" } }
+        expect:
+          json: { ApiToken: { $matches: "^[0-9]+$" }, user: nobody }
+"#,
+    );
+    let out = run(&s, &server, &["-v", "--junit", "junit.xml"]).await;
+    assert_eq!(out.code, 1, "{}", out.all());
+    let junit = std::fs::read_to_string(s.path().join("junit.xml")).expect("junit");
+    for text in [&out.stdout, &out.stderr, &junit] {
+        assert!(!text.contains("issued-0123456789abcdef"), "{text}");
+        assert!(!text.contains(&jwt), "{text}");
+    }
+    // The checks still saw the real values; reports show where they were.
+    assert!(
+        out.stdout.contains(r#""ApiToken": "***""#),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains(r#""bearer": "***""#), "{}", out.stdout);
+    assert!(out.stdout.contains("nobody"), "{}", out.stdout);
+}

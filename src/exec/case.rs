@@ -9,6 +9,7 @@ use url::Url;
 
 use super::capture::eval_capture;
 use super::codes::CodeLedger;
+use super::issued::collect_issued;
 use super::outcome::{
     ArmTaken, CaseOutcome, CaseStatus, ExchangeRecord, Failure, FailureKind, RequestRecord,
     ResponseRecord, StepRecord,
@@ -19,7 +20,7 @@ use super::send::send;
 use crate::assert::{CheckFailure, Response, all_pass, eval_check};
 use crate::diagnostic::Span;
 use crate::mask::Masker;
-use crate::plan::{CapturePlan, CasePlan, Check, Expr, RequestPlan, StepPlan};
+use crate::plan::{CapturePlan, CasePlan, Check, Expr, RequestPlan, SecretPaths, StepPlan};
 use crate::profile::Profile;
 use crate::snapshot::render_snapshot;
 
@@ -52,6 +53,8 @@ enum Flow {
 
 struct CaseState {
     scope: Scope,
+    /// The spec's paths of issued credentials.
+    secret_paths: SecretPaths,
     forbidden: Vec<(String, Span)>,
     steps: Vec<StepRecord>,
     failures: Vec<Failure>,
@@ -82,6 +85,7 @@ impl CaseRunner<'_> {
         }
         let mut state = CaseState {
             scope: Scope::new(Arc::clone(&self.profile), case.account),
+            secret_paths: Arc::clone(&case.secret_paths),
             forbidden: case.forbid_arms.clone(),
             steps: Vec::new(),
             failures: Vec::new(),
@@ -204,6 +208,7 @@ impl CaseRunner<'_> {
         {
             state.steps[index].snapshot = Some(render_snapshot(&response, plan));
         }
+        collect_issued(&response, &state.secret_paths, &mut state.scope.secrets);
         let failed_before = state.failures.len();
         record_checks(&step.checks, &response, index, state);
         run_captures(&step.captures, &response, index, state);

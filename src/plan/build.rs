@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 
 use super::case_builder::{SpecScope, build_case};
 use super::context::Ctx;
-use super::model::{Plan, SpecPlan};
+use super::model::{Plan, SecretPaths, SpecPlan};
 use crate::diagnostic::Diagnostic;
 use crate::profile::Profile;
 use crate::spec::LoadedSpec;
@@ -69,7 +69,13 @@ pub fn build_plan(
                 help: Some("give one of them a different `name:`".into()),
             });
         }
+        let secret_paths: SecretPaths = spec
+            .secrets
+            .iter()
+            .filter_map(|p| ctx.jsonpath(p).map(|(path, _)| path))
+            .collect();
         let scope = SpecScope {
+            secret_paths,
             spec_name: &name,
             named_steps: &spec.steps,
             defaults: &spec.defaults,

@@ -1,6 +1,7 @@
 //! Planning cases: steps, `use:` merging, captures in scope, branch arms, and the
 //! profile requirements that decide whether a case is skipped.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -8,7 +9,9 @@ use indexmap::IndexMap;
 use super::context::{Ctx, Requirement};
 use super::expect_builder::build_checks;
 use super::merge::merge_step;
-use super::model::{ArmPlan, CapturePlan, CaptureSource, CasePlan, Pick, SnapshotPlan, StepPlan};
+use super::model::{
+    ArmPlan, CapturePlan, CaptureSource, CasePlan, Pick, SecretPaths, SnapshotPlan, StepPlan,
+};
 use super::request_builder::build_request;
 use crate::diagnostic::{Span, did_you_mean};
 use crate::profile::{AccountRole, Profile};
@@ -28,6 +31,8 @@ pub struct SpecScope<'s> {
     pub default_timeout: Duration,
     /// The profile, to decide skips.
     pub profile: &'s Profile,
+    /// The spec's `secrets:` paths.
+    pub secret_paths: SecretPaths,
 }
 
 /// Plans one case; `None` when it has errors (recorded in `ctx`).
@@ -105,6 +110,7 @@ pub fn build_case(ctx: &mut Ctx, scope: &SpecScope, case: &CaseSpec) -> Option<C
         require_arms,
         forbid_arms,
         span,
+        secret_paths: Arc::clone(&scope.secret_paths),
     })
 }
 

@@ -23,8 +23,8 @@ pub use check::{
 };
 pub use json_template::JsonTemplate;
 pub use model::{
-    ArmPlan, BodyPlan, CapturePlan, CaptureSource, CasePlan, Pick, Plan, RequestPlan, SnapshotPlan,
-    SpecPlan, StepPlan,
+    ArmPlan, BodyPlan, CapturePlan, CaptureSource, CasePlan, Pick, Plan, RequestPlan, SecretPaths,
+    SnapshotPlan, SpecPlan, StepPlan,
 };
 pub use select::Selection;
 pub use template::{Expr, Part, Template, TemplateError};

@@ -81,7 +81,12 @@ pub struct CasePlan {
     pub forbid_arms: Vec<(String, Span)>,
     /// Where the case starts in its spec.
     pub span: Span,
+    /// Paths of issued credentials in responses, masked in all output (the spec's).
+    pub secret_paths: SecretPaths,
 }
+
+/// The compiled `secrets:` paths of a spec, shared by its cases.
+pub type SecretPaths = Arc<[Arc<serde_json_path::JsonPath>]>;
 
 impl CasePlan {
     /// Every arm declared in the case, with the step it belongs to, depth first.

@@ -29,6 +29,10 @@ pub struct SpecFile {
     /// Default values of `vars.*`; a profile's `vars` override them.
     #[serde(default)]
     pub vars: IndexMap<String, Spanned<String>>,
+    /// JSONPaths of response values that are issued credentials (tokens, keys): masked
+    /// in all output like captured secrets. JWTs anywhere in a JSON body are masked too.
+    #[serde(default)]
+    pub secrets: Vec<Spanned<String>>,
     /// Settings applied to every request of the spec.
     #[serde(default)]
     pub defaults: DefaultsSpec,
