@@ -81,6 +81,9 @@ impl SourceFile {
     }
 }
 
+/// How far into an anchored node `narrow_to` looks for a word.
+const ANCHOR_WINDOW: usize = 4096;
+
 /// A place in a source file: a byte range with its 1-based line and column.
 #[derive(Clone)]
 pub struct Span {
@@ -106,14 +109,43 @@ impl Span {
     /// its start, for block scalars), so a diagnostic can point inside a string.
     pub fn narrow_to(&self, needle: &str) -> Span {
         let text = &self.file.text;
-        let mut window_end = (self.offset + self.len.max(needle.len()) + 256).min(text.len());
+        // An alias (`expect: *logged_in`) has no text of its own: look in its anchor.
+        let (start, window) = match self.anchor_of_alias() {
+            Some(anchor) => (anchor, ANCHOR_WINDOW),
+            None => (self.offset, self.len.max(needle.len()) + 256),
+        };
+        let mut window_end = (start + window).min(text.len());
         while !text.is_char_boundary(window_end) {
             window_end -= 1;
         }
-        match self.file.text[self.offset..window_end].find(needle) {
-            Some(i) => self.file.span(self.offset + i, needle.len()),
+        let hay = &text[start..window_end];
+        // A key is best found as `key:`; a bare word may stand elsewhere first.
+        let found = hay.find(&format!("{needle}:")).or_else(|| hay.find(needle));
+        match found {
+            Some(i) => self.file.span(start + i, needle.len()),
             None => self.clone(),
         }
+    }
+
+    /// Where the anchor (`&name`) of the alias this span points at (`*name`) is defined.
+    fn anchor_of_alias(&self) -> Option<usize> {
+        let rest = self.file.text.get(self.offset..)?.strip_prefix('*')?;
+        let name: String = rest
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !",[]{}".contains(*c))
+            .collect();
+        if name.is_empty() {
+            return None;
+        }
+        let definition = format!("&{name}");
+        self.file
+            .text
+            .match_indices(&definition)
+            .find(|(i, _)| {
+                let after = self.file.text[i + definition.len()..].chars().next();
+                after.is_none_or(|c| c.is_whitespace())
+            })
+            .map(|(i, _)| i)
     }
 
     /// Returns `file:line:column`, the form editors and CI annotations understand.
@@ -303,6 +335,19 @@ mod tests {
         assert_eq!(at(13), (3, 7));
         assert_eq!(at(99), (3, 8), "clamped to the end");
         assert_eq!(at(1), (1, 1), "inside a character: its start");
+    }
+
+    #[test]
+    fn narrowing_an_alias_looks_in_its_anchor_and_prefers_keys() {
+        let text = "shared:\n  - &ok\n    json:\n      user: x\n      username: y\ncases:\n  - id: username\n    expect: *ok\n";
+        let file = SourceFile::new("a.yaml", text);
+        let alias = text.find("*ok").unwrap();
+        let at = file.span(alias, 3).narrow_to("username");
+        assert_eq!((at.line, at.column, at.text()), (5, 7, "username"));
+        let plain = file
+            .span(text.find("user: x").unwrap(), 7)
+            .narrow_to("user");
+        assert_eq!((plain.line, plain.column), (4, 7));
     }
 
     #[test]
