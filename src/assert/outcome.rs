@@ -83,11 +83,51 @@ pub trait Resolve {
 
 /// Shows a JSON value compactly for messages (long values are shortened).
 pub fn show(value: &Value) -> String {
-    let text = value.to_string();
+    let text = visible(&value.to_string());
     if text.chars().count() > 200 {
         let cut: String = text.chars().take(200).collect();
         format!("{cut}…")
     } else {
         text
+    }
+}
+
+/// `text` with characters that print as nothing or as a plain space (no-break and other
+/// Unicode spaces, zero-width characters, BOM) written as JSON `\uXXXX` escapes, so two
+/// values that look alike in a report do not read the same.
+fn visible(text: &str) -> String {
+    let hidden = |c: char| {
+        (c.is_whitespace() && !matches!(c, ' ' | '\n' | '\t' | '\r'))
+            || matches!(
+                c,
+                '\u{200b}'..='\u{200f}' | '\u{2060}' | '\u{feff}' | '\u{00ad}'
+            )
+    };
+    if !text.chars().any(hidden) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if hidden(c) {
+                format!("\\u{:04x}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shows_invisible_characters_as_escapes() {
+        let nbsp = Value::String("Required field\u{a0}is empty.".into());
+        assert_eq!(show(&nbsp), r#""Required field\u00a0is empty.""#);
+        let zw = Value::String("ok\u{200b}".into());
+        assert_eq!(show(&zw), r#""ok\u200b""#);
+        let plain = Value::String("a b".into());
+        assert_eq!(show(&plain), r#""a b""#);
     }
 }
