@@ -8,6 +8,10 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 /// What a masked secret is replaced with.
 pub const MASK: &str = "***";
 
+/// Secrets shorter than this are not masked: replacing every `s` of a report would make
+/// it unreadable while hiding nothing a guess would not find.
+pub const MIN_SECRET_CHARS: usize = 3;
+
 /// The forms a secret may appear in on the wire or in a report.
 pub fn variants(secret: &str) -> Vec<String> {
     let mut out = vec![secret.to_string()];
@@ -117,7 +121,7 @@ impl Masker {
         let known = self.secrets.len();
         for s in secrets {
             let s = s.as_ref();
-            if s.is_empty() {
+            if s.chars().count() < MIN_SECRET_CHARS {
                 continue;
             }
             for v in variants(s) {
@@ -191,8 +195,14 @@ mod tests {
         ] {
             assert_eq!(m.mask(text), r#"{"pass":"***"}"#, "{text}");
         }
-        let emoji = Masker::new(["a😀"]);
-        assert_eq!(emoji.mask(r#""a\ud83d\ude00""#), r#""***""#);
+        let emoji = Masker::new(["ab😀"]);
+        assert_eq!(emoji.mask(r#""ab\ud83d\ude00""#), r#""***""#);
+    }
+
+    #[test]
+    fn very_short_values_are_not_masked() {
+        let m = Masker::new(["s", "ab", "abc"]);
+        assert_eq!(m.mask("status ab abc"), "status ab ***");
     }
 
     #[test]

@@ -408,9 +408,10 @@ impl Respond for JwtServer {
     fn respond(&self, _: &Request) -> ResponseTemplate {
         let exp = conform::otp::now_unix() + self.lifetime;
         let token = format!(
-            "{}.{}.c2lnbmF0dXJl",
+            "{}.{}.{}",
             URL_SAFE_NO_PAD.encode(r#"{"typ":"JWT","alg":"HS256"}"#),
-            URL_SAFE_NO_PAD.encode(format!(r#"{{"user":"alice","exp":{exp}}}"#))
+            URL_SAFE_NO_PAD.encode(format!(r#"{{"user":"alice","exp":{exp}}}"#)),
+            URL_SAFE_NO_PAD.encode([7u8; 32])
         );
         ResponseTemplate::new(200)
             .set_body_json(json!({"code": 200, "status": "ok", "token": token}))

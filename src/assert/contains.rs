@@ -1,5 +1,6 @@
 //! "This value must appear nowhere in the response" (e.g. the password).
 
+use super::jwt::decode as decode_jwt;
 use super::outcome::{CheckFailure, Resolve};
 use super::response::Response;
 use crate::mask::variants;
@@ -14,7 +15,17 @@ fn decoded_strings_contain(response: &Response, needle: &str) -> bool {
     } else {
         response.json().ok()
     };
-    doc.is_some_and(|doc| any_string(doc, &|s| s.contains(needle)))
+    doc.is_some_and(|doc| {
+        any_string(doc, &|s| {
+            // A JWT's claims are only base64url-encoded: a password inside is readable.
+            s.contains(needle)
+                || decode_jwt(s).is_ok_and(|jwt| {
+                    any_string(&serde_json::Value::Object(jwt.payload), &|c| {
+                        c.contains(needle)
+                    })
+                })
+        })
+    })
 }
 
 fn any_string(value: &serde_json::Value, test: &dyn Fn(&str) -> bool) -> bool {
@@ -88,6 +99,8 @@ mod tests {
             r#"{"login":{"pass":"P\u00E6s\u002f1\u0020x"}}"#,
             r#"<r><pass>P&#xe6;s/1&#32;x</pass></r>"#,
             "pass=P%C3%A6s%2F1+x",
+            // Inside a JWT's claims: {"sub":"u","pw":"Pæs/1 x"}.
+            r#"{"token":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1IiwicHciOiJQw6ZzLzEgeCJ9.c2ln"}"#,
         ] {
             assert_eq!(
                 check(body).as_deref(),

@@ -54,10 +54,37 @@ pub fn check_signed(token: &str) -> Result<DecodedJwt, String> {
         }
         Some(_) => {}
     }
-    if token.trim().rsplit('.').next().is_none_or(str::is_empty) {
+    let signature = token.trim().rsplit('.').next().unwrap_or_default();
+    if signature.is_empty() {
         return Err("the JWT has an empty signature".to_string());
     }
+    let bytes = URL_SAFE_NO_PAD
+        .decode(signature)
+        .map_err(|_| "the JWT signature is not base64url (RFC 7515)".to_string())?;
+    let alg = jwt.header.get("alg").and_then(Value::as_str).unwrap_or("");
+    if let Some(expected) = signature_len(alg)
+        && bytes.len() != expected
+    {
+        return Err(format!(
+            "the JWT signature has {} bytes, but {alg} signatures have {expected}",
+            bytes.len()
+        ));
+    }
     Ok(jwt)
+}
+
+/// The length of a signature of the algorithms whose signatures have a fixed length
+/// (RFC 7518): HMACs and ECDSA; RSA's depends on the key.
+fn signature_len(alg: &str) -> Option<usize> {
+    match alg {
+        "HS256" => Some(32),
+        "HS384" => Some(48),
+        "HS512" => Some(64),
+        "ES256" => Some(64),
+        "ES384" => Some(96),
+        "ES512" => Some(132),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -90,5 +117,22 @@ mod tests {
         );
         assert!(!is_signed_jwt(&none));
         assert!(is_signed_jwt(PAYROLL_EXAMPLE));
+    }
+
+    #[test]
+    fn signatures_are_base64url_of_the_algorithm_s_length() {
+        let head = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256"}"#);
+        let body = URL_SAFE_NO_PAD.encode(r#"{"sub":"u"}"#);
+        let with = |sig: &str| check_signed(&format!("{head}.{body}.{sig}")).map(|_| ());
+        assert_eq!(with(&URL_SAFE_NO_PAD.encode([1u8; 32])), Ok(()));
+        assert_eq!(
+            with(&"ab".repeat(32)).unwrap_err(),
+            "the JWT signature has 48 bytes, but HS256 signatures have 32"
+        );
+        assert_eq!(
+            with("ab+/cd==").unwrap_err(),
+            "the JWT signature is not base64url (RFC 7515)"
+        );
+        assert_eq!(with("").unwrap_err(), "the JWT has an empty signature");
     }
 }

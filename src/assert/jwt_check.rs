@@ -8,6 +8,9 @@ use super::outcome::Resolve;
 use crate::otp::now_unix;
 use crate::plan::JwtCheck;
 
+/// Clock skew allowed for `nbf`.
+const NBF_SKEW_SECS: f64 = 60.0;
+
 /// Checks a JWT string against `check`, relative to the current time.
 pub fn eval_jwt(token: &str, check: &JwtCheck, resolve: &dyn Resolve) -> Result<(), String> {
     eval_jwt_at(token, check, resolve, now_unix())
@@ -36,6 +39,17 @@ pub fn eval_jwt_at(
             return Err(format!("the JWT payload: {}", first.message));
         }
     }
+    // A token that only becomes valid later authorizes nothing now (a minute of clock skew
+    // is allowed).
+    if let Some(Value::Number(nbf)) = jwt.payload.get("nbf")
+        && let Some(nbf) = nbf.as_f64()
+        && nbf > now as f64 + NBF_SKEW_SECS
+    {
+        return Err(format!(
+            "the JWT is not valid before {} from now (`nbf` {nbf})",
+            human_seconds(nbf - now as f64)
+        ));
+    }
     // A token that has expired on arrival authorizes nothing, whatever else is asked.
     if let Some(Value::Number(exp)) = jwt.payload.get("exp")
         && let Some(exp) = exp.as_f64()
@@ -55,8 +69,14 @@ pub fn eval_jwt_at(
         let lifetime = exp - now as f64;
         let wanted = window.as_secs_f64();
         if (lifetime - wanted).abs() > tolerance.as_secs_f64() {
+            // `exp` is in seconds (RFC 7519); milliseconds put it ~50,000 years ahead.
+            let hint = if exp > 1e11 {
+                " (`exp` looks like milliseconds; JWT times are seconds)"
+            } else {
+                ""
+            };
             return Err(format!(
-                "the JWT expires in {}, expected {} ± {}",
+                "the JWT expires in {}, expected {} ± {}{hint}",
                 human_seconds(lifetime),
                 human_seconds(wanted),
                 human_seconds(tolerance.as_secs_f64())
@@ -95,9 +115,10 @@ mod tests {
 
     fn token(payload: &str) -> String {
         format!(
-            "{}.{}.c2ln",
+            "{}.{}.{}",
             URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
-            URL_SAFE_NO_PAD.encode(payload)
+            URL_SAFE_NO_PAD.encode(payload),
+            URL_SAFE_NO_PAD.encode([7u8; 32])
         )
     }
 
@@ -140,5 +161,35 @@ mod tests {
         assert_eq!(eval_jwt_at(&fresh, &any, &NoVars, now), Ok(()));
         let no_exp = token(r#"{"sub":"u"}"#);
         assert_eq!(eval_jwt_at(&no_exp, &any, &NoVars, now), Ok(()));
+    }
+
+    #[test]
+    fn a_token_not_yet_valid_fails_and_milliseconds_are_named() {
+        let now = 1_700_000_000;
+        let any = JwtCheck {
+            claims: vec![],
+            payload: None,
+            expires_in: None,
+        };
+        let later = token(&format!(r#"{{"nbf":{},"exp":{}}}"#, now + 1800, now + 3600));
+        assert_eq!(
+            eval_jwt_at(&later, &any, &NoVars, now).unwrap_err(),
+            format!(
+                "the JWT is not valid before 30m from now (`nbf` {})",
+                now + 1800
+            )
+        );
+        let skewed = token(&format!(r#"{{"nbf":{},"exp":{}}}"#, now + 30, now + 3600));
+        assert_eq!(eval_jwt_at(&skewed, &any, &NoVars, now), Ok(()));
+        let window = JwtCheck {
+            expires_in: Some((Duration::from_secs(1800), Duration::from_secs(120))),
+            ..any
+        };
+        let ms = token(&format!(r#"{{"exp":{}}}"#, (now + 1800) * 1000));
+        let err = eval_jwt_at(&ms, &window, &NoVars, now).unwrap_err();
+        assert!(
+            err.ends_with("(`exp` looks like milliseconds; JWT times are seconds)"),
+            "{err}"
+        );
     }
 }

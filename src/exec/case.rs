@@ -443,9 +443,21 @@ fn from_check(f: CheckFailure, check: &Check, step: usize) -> Failure {
     }
 }
 
+/// JSON bodies up to this size are recorded pretty-printed.
+const PRETTY_LIMIT: usize = 16 * 1024;
+
+/// The response as reports show it. A JSON body is recorded pretty-printed, as serde
+/// writes it: the masker then sees every string decoded, whatever escapes the server
+/// used (`\u0026`, `\/`), so no secret is shown after decoding.
 fn response_record(response: &Response) -> ResponseRecord {
     let text = response.text();
-    let body = if text.len() > RECORD_BODY_LIMIT {
+    let pretty = (text.len() <= PRETTY_LIMIT)
+        .then(|| response.json().ok())
+        .flatten()
+        .and_then(|v| serde_json::to_string_pretty(v).ok());
+    let body = if let Some(pretty) = pretty {
+        pretty
+    } else if text.len() > RECORD_BODY_LIMIT {
         let mut cut = RECORD_BODY_LIMIT;
         while !text.is_char_boundary(cut) {
             cut -= 1;

@@ -70,21 +70,12 @@ pub fn exchange_text(x: &ExchangeRecord) -> String {
                 let _ = writeln!(out, "  {n}: {v}");
             }
             if !resp.body.is_empty() {
-                let _ = writeln!(out, "  \n{}", indent(&pretty_body(&resp.body)));
+                let _ = writeln!(out, "  \n{}", indent(&resp.body));
             }
         }
         None => out.push_str("response: none\n"),
     }
     out
-}
-
-fn pretty_body(body: &str) -> String {
-    match serde_json::from_str::<serde_json::Value>(body) {
-        Ok(v) if body.len() < 16 * 1024 => {
-            serde_json::to_string_pretty(&v).unwrap_or_else(|_| body.to_string())
-        }
-        _ => body.to_string(),
-    }
 }
 
 fn indent(text: &str) -> String {
