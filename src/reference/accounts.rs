@@ -88,6 +88,8 @@ impl RefAccount {
 #[derive(Clone, Debug)]
 pub(crate) struct Accounts {
     list: Vec<RefAccount>,
+    /// The `password_prefix` fault: compare only this many leading characters.
+    password_prefix: Option<usize>,
 }
 
 impl Accounts {
@@ -108,7 +110,30 @@ impl Accounts {
         if list.is_empty() {
             return Err(ReferenceError::NoAccounts);
         }
-        Ok(Self { list })
+        Ok(Self {
+            list,
+            password_prefix: None,
+        })
+    }
+
+    /// The same accounts, their passwords compared on the first `prefix` characters only
+    /// (a mutant).
+    pub(crate) fn comparing_prefix(self, prefix: Option<usize>) -> Self {
+        Self {
+            password_prefix: prefix,
+            ..self
+        }
+    }
+
+    /// Whether `given` is `account`'s password.
+    pub(crate) fn password_ok(&self, account: &RefAccount, given: &str) -> bool {
+        match self.password_prefix {
+            None => given == account.password,
+            Some(n) => {
+                let head = |s: &str| s.chars().take(n).collect::<String>();
+                head(given) == head(&account.password)
+            }
+        }
     }
 
     /// The account with this exact username.

@@ -160,7 +160,7 @@ impl Cielo24 {
             let password_ok = credentials
                 .password
                 .as_ref()
-                .is_none_or(|p| *p == account.password);
+                .is_none_or(|p| self.accounts.password_ok(account, p));
             let key_ok = credentials
                 .securekey
                 .as_ref()

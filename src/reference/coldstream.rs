@@ -150,7 +150,7 @@ impl Coldstream {
         }
         let account = self.accounts.by_username(username).filter(|a| {
             self.faults.accept_wrong_password
-                || a.password == password
+                || self.accounts.password_ok(a, password)
                 || (self.faults.mfa_token_for_wrong_password && a.second_factor.is_some())
         });
         let Some(account) = account else {

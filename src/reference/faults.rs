@@ -20,6 +20,8 @@ pub struct Faults {
     pub coldstream: ColdstreamFaults,
     /// Variant, every API: JSON objects (and XML elements) list their keys in reverse order.
     pub reverse_key_order: bool,
+    /// Mutant, every API: passwords are compared on their first N characters only.
+    pub password_prefix: Option<usize>,
 }
 
 /// How Txty's `.xml` answers name their elements (the document shows no XML).
@@ -93,6 +95,8 @@ pub struct TxtyFaults {
     pub code_skips_password: bool,
     /// Mutant: `/view/user` accepts a key issued to another user.
     pub key_not_bound_to_user: bool,
+    /// Mutant: a missing or empty `pass` is not checked.
+    pub empty_password_accepted: bool,
     /// Variant: `ADDED_TF` and error bodies carry `"newapikey": null`.
     pub null_newapikey: bool,
     /// Variant: `ADDED_TF` and error bodies carry `"newapikey": []` (PHP's empty array).
@@ -128,6 +132,7 @@ impl Default for TxtyFaults {
             null_newapikey: false,
             empty_newapikey: false,
             key_not_bound_to_user: false,
+            empty_password_accepted: false,
             post_only: false,
         }
     }
@@ -284,6 +289,8 @@ pub struct RocketChatFaults {
     pub accept_any_resume: bool,
     /// Mutant: logins sent as form data skip the 2FA check.
     pub form_bypasses_2fa: bool,
+    /// Mutant: a code sent as `x-2fa-code` header is trusted without checking.
+    pub trust_header_code: bool,
     /// Mutant: a two-factor account with a wrong password asks for the code, and logs in
     /// with a valid one.
     pub code_skips_password: bool,
@@ -316,6 +323,7 @@ impl Default for RocketChatFaults {
             refuse_issued_tokens: false,
             accept_any_resume: false,
             form_bypasses_2fa: false,
+            trust_header_code: false,
             code_skips_password: false,
             status_ok: false,
             success_flag: true,
@@ -369,6 +377,8 @@ pub struct PayrollFaults {
     pub password_checked_first: bool,
     /// Variant: `/login` answers only POST; GET gets 405 (the page names no method).
     pub post_only: bool,
+    /// Mutant: POST logins do not check the password.
+    pub post_skips_password: bool,
     /// Variant: every body carries every field, unused ones `null` (`token` on errors,
     /// `message` on success).
     pub null_fields: bool,
@@ -400,6 +410,7 @@ impl Default for PayrollFaults {
             password_checked_first: false,
             post_only: false,
             null_fields: false,
+            post_skips_password: false,
             status_success: false,
             unknown_user_unauthorized: false,
             omit_error_message: false,

@@ -101,7 +101,8 @@ pub async fn serve(
     profile: &Profile,
     options: ServeOptions,
 ) -> Result<ReferenceServer, ReferenceError> {
-    let accounts = Arc::new(Accounts::from_profile(profile)?);
+    let accounts =
+        Arc::new(Accounts::from_profile(profile)?.comparing_prefix(options.faults.password_prefix));
     let bind_error = |source| ReferenceError::Bind {
         addr: options.bind,
         source,

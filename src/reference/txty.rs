@@ -123,7 +123,8 @@ impl Txty {
             return self.user_not_found(user, pass);
         };
         let password_ok = self.faults.accept_wrong_password
-            || pass == Some(account.password.as_str())
+            || (self.faults.empty_password_accepted && pass.is_none_or(str::is_empty))
+            || pass.is_some_and(|p| self.accounts.password_ok(account, p))
             || (self.faults.code_skips_password && account.second_factor.is_some());
         if !password_ok {
             return self.user_not_found(user, pass);

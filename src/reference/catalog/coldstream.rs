@@ -73,6 +73,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             "the success body echoes the password — \"It is of paramount importance to keep passwords safe\" (login security)",
             |f| f.coldstream.echo_password = true,
         ),
+        m(
+            "password-prefix",
+            "passwords are compared on their first 8 characters only, so the password plus one character logs in (login security)",
+            |f| f.password_prefix = Some(8),
+        ),
         v(
             "token-field",
             "the JWT is in `token` instead of `accessToken` (the page names no field)",

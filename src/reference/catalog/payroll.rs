@@ -76,6 +76,16 @@ pub(super) fn deviations() -> Vec<Deviation> {
             "the success body echoes the password (login security)",
             |f| f.payroll.echo_password = true,
         ),
+        m(
+            "post-skips-password",
+            "a POST login does not check the password (login security: every method checks it)",
+            |f| f.payroll.post_skips_password = true,
+        ),
+        m(
+            "password-prefix",
+            "passwords are compared on their first 8 characters only, so the password plus one character logs in (login security)",
+            |f| f.password_prefix = Some(8),
+        ),
         v(
             "http-status-mirrors-code",
             "the HTTP status mirrors code (402, 404) instead of 200 (the page gives the code in the body only)",

@@ -86,6 +86,16 @@ pub(super) fn deviations() -> Vec<Deviation> {
             "a 2FA account with a wrong password logs in with a valid code — \"You MUST provide either user AND password\" (login security)",
             |f| f.rocketchat.code_skips_password = true,
         ),
+        m(
+            "header-code-trusted",
+            "any code sent as an x-2fa-code header logs in (login security: a code is checked wherever it comes)",
+            |f| f.rocketchat.trust_header_code = true,
+        ),
+        m(
+            "password-prefix",
+            "passwords are compared on their first 8 characters only, so the password plus one character logs in (login security)",
+            |f| f.password_prefix = Some(8),
+        ),
         v(
             "failure-status-400",
             "refused logins answer HTTP 400 instead of 401 (the page documents no failure)",

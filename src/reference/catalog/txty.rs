@@ -86,6 +86,16 @@ pub(super) fn deviations() -> Vec<Deviation> {
             "a 2FA user with a wrong password gets ADDED_TF and then a key for a valid tfkey — \"If something is wrong with username, password or tfkey … USER_NOT_FOUND\"",
             |f| f.txty.code_skips_password = true,
         ),
+        m(
+            "empty-password-accepted",
+            "a login without pass, or with an empty one, gets a key — \"If something is wrong with username, password … USER_NOT_FOUND\" (login security)",
+            |f| f.txty.empty_password_accepted = true,
+        ),
+        m(
+            "password-prefix",
+            "passwords are compared on their first 8 characters only, so the password plus one character logs in (login security)",
+            |f| f.password_prefix = Some(8),
+        ),
         v(
             "error-status-400",
             "errors answer HTTP 400 instead of 200 (the page names no status)",
