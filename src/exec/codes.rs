@@ -5,7 +5,7 @@ use std::process::Stdio;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::otp::{now_unix, shift_digits};
+use crate::otp::{now_unix, shift_last_digit};
 use crate::profile::{AccountRole, CodeSource};
 
 /// How long a `code_command` may run.
@@ -96,7 +96,7 @@ impl CodeLedger {
 
 fn different(code: &str) -> String {
     if code.chars().any(|c| c.is_ascii_digit()) {
-        shift_digits(code)
+        shift_last_digit(code)
     } else {
         format!("{code}x")
     }
@@ -145,7 +145,7 @@ mod tests {
         );
         assert_eq!(
             ledger.wrong(AccountRole::TwoFactor, &ok).await.unwrap(),
-            "678901"
+            "123457"
         );
         let who = CodeSource::Command("echo $CONFORM_ACCOUNT".into());
         assert_eq!(
@@ -178,7 +178,8 @@ mod tests {
         );
         assert_eq!(
             ledger.wrong(AccountRole::TwoFactor, &s).await.unwrap(),
-            "6789"
+            "1235",
+            "a near miss, to catch servers that compare a prefix"
         );
     }
 }

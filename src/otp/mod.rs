@@ -4,4 +4,4 @@
 
 mod totp;
 
-pub use totp::{TotpConfigError, TotpGenerator, now_unix, shift_digits};
+pub use totp::{TotpConfigError, TotpGenerator, now_unix, shift_digits, shift_last_digit};

@@ -124,12 +124,31 @@ impl TotpGenerator {
             .map(|w| self.code_at(w * self.period))
             .collect();
         let current = self.code_at(unix_seconds);
-        let mut candidate = shift_digits(&current);
-        while taken.contains(&candidate) {
-            candidate = shift_digits(&candidate);
+        // A near miss catches servers that compare a prefix; nine last digits to try, at
+        // most seven codes taken, so one of them is free.
+        let mut candidate = current.clone();
+        for _ in 0..9 {
+            candidate = shift_last_digit(&candidate);
+            if !taken.contains(&candidate) {
+                return candidate;
+            }
         }
-        candidate
+        shift_digits(&current)
     }
+}
+
+/// Adds 1 to the last digit (mod 10): a code that differs from `code` in its last place.
+pub fn shift_last_digit(code: &str) -> String {
+    let Some((i, d)) = code
+        .char_indices()
+        .rev()
+        .find_map(|(i, c)| c.to_digit(10).map(|d| (i, d)))
+    else {
+        return format!("{code}0");
+    };
+    let mut out = code.to_string();
+    out.replace_range(i..i + 1, &((d + 1) % 10).to_string());
+    out
 }
 
 /// Adds 5 to every digit (mod 10): a code of the same length that differs in every position.
@@ -192,6 +211,11 @@ mod tests {
         let wrong = g.wrong_code(t, 1);
         assert_eq!(wrong.len(), 6);
         assert_eq!(g.verify(&wrong, t, 1), None);
+        assert_eq!(
+            wrong[..5],
+            code[..5],
+            "a near miss: only the last digit differs"
+        );
     }
 
     #[test]
@@ -213,5 +237,13 @@ mod tests {
     #[test]
     fn shifted_code_differs_everywhere() {
         assert_eq!(shift_digits("123456"), "678901");
+    }
+
+    #[test]
+    fn last_digit_shift_changes_one_place() {
+        assert_eq!(shift_last_digit("123456"), "123457");
+        assert_eq!(shift_last_digit("123459"), "123450");
+        assert_eq!(shift_last_digit("12a"), "13a");
+        assert_eq!(shift_last_digit("abc"), "abc0");
     }
 }

@@ -291,6 +291,8 @@ pub struct RocketChatFaults {
     pub form_bypasses_2fa: bool,
     /// Mutant: a code sent as `x-2fa-code` header is trusted without checking.
     pub trust_header_code: bool,
+    /// Mutant: codes are compared on their first 4 digits only.
+    pub code_prefix_compare: bool,
     /// Mutant: a two-factor account with a wrong password asks for the code, and logs in
     /// with a valid one.
     pub code_skips_password: bool,
@@ -324,6 +326,7 @@ impl Default for RocketChatFaults {
             accept_any_resume: false,
             form_bypasses_2fa: false,
             trust_header_code: false,
+            code_prefix_compare: false,
             code_skips_password: false,
             status_ok: false,
             success_flag: true,

@@ -204,6 +204,7 @@ impl RocketChat {
                 Some(c)
                     if self.faults.accept_any_code
                         || factor.accepts(c)
+                        || (self.faults.code_prefix_compare && factor.accepts_prefix(c, 4))
                         || (self.faults.trust_header_code
                             && params::header(request, "x-2fa-code").as_deref() == Some(c)) => {}
                 Some(_) => {

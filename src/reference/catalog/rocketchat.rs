@@ -92,6 +92,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             |f| f.rocketchat.trust_header_code = true,
         ),
         m(
+            "code-prefix",
+            "codes are compared on their first 4 digits, so a near miss logs in (login security: a wrong code is refused)",
+            |f| f.rocketchat.code_prefix_compare = true,
+        ),
+        m(
             "password-prefix",
             "passwords are compared on their first 8 characters only, so the password plus one character logs in (login security)",
             |f| f.password_prefix = Some(8),
