@@ -16,6 +16,7 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// The body bytes.
     pub body: Vec<u8>,
+    text: OnceLock<String>,
     json: OnceLock<Result<Value, String>>,
     xml: OnceLock<Result<Value, String>>,
 }
@@ -27,6 +28,7 @@ impl Response {
             status,
             headers,
             body,
+            text: OnceLock::new(),
             json: OnceLock::new(),
             xml: OnceLock::new(),
         }
@@ -40,9 +42,47 @@ impl Response {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The body as text (invalid UTF-8 replaced).
+    /// The body as text, decoded from the charset its `Content-Type` (or its XML
+    /// declaration) names, UTF-8 otherwise; a byte-order mark wins and is dropped, and
+    /// undecodable bytes become U+FFFD.
     pub fn text(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(&self.body)
+        Cow::Borrowed(self.text.get_or_init(|| {
+            let encoding = self
+                .charset()
+                .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
+                .unwrap_or(encoding_rs::UTF_8);
+            encoding.decode(&self.body).0.into_owned()
+        }))
+    }
+
+    /// The charset label of the `Content-Type`, else of an XML declaration.
+    fn charset(&self) -> Option<String> {
+        let from_header = self.header("content-type").and_then(|v| {
+            v.split(';').skip(1).find_map(|p| {
+                let (k, v) = p.split_once('=')?;
+                k.trim()
+                    .eq_ignore_ascii_case("charset")
+                    .then(|| v.trim().trim_matches('"').to_string())
+            })
+        });
+        from_header.or_else(|| {
+            // `<?xml version="1.0" encoding="ISO-8859-1"?>`, ASCII in every charset here.
+            let head = self.body.get(..self.body.len().min(200))?;
+            let head = std::str::from_utf8(head).ok().or_else(|| {
+                let end = head
+                    .iter()
+                    .position(|b| !b.is_ascii())
+                    .unwrap_or(head.len());
+                std::str::from_utf8(&head[..end]).ok()
+            })?;
+            let decl = head.strip_prefix("<?xml")?;
+            let decl = &decl[..decl.find("?>")?];
+            let at = decl.find("encoding")? + "encoding".len();
+            let rest = decl[at..].trim_start().strip_prefix('=')?.trim_start();
+            let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+            let rest = &rest[1..];
+            Some(rest[..rest.find(quote)?].to_string())
+        })
     }
 
     /// The `Content-Type` essence: lowercase `type/subtype` without parameters.
@@ -60,10 +100,11 @@ impl Response {
     pub fn json(&self) -> Result<&Value, &str> {
         self.json
             .get_or_init(|| {
-                if self.body.iter().all(u8::is_ascii_whitespace) {
+                let text = self.text();
+                if text.trim().is_empty() {
                     return Err("the body is empty".to_string());
                 }
-                serde_json::from_slice(&self.body).map_err(|e| format!("the body is not JSON: {e}"))
+                serde_json::from_str(&text).map_err(|e| format!("the body is not JSON: {e}"))
             })
             .as_ref()
             .map_err(String::as_str)
@@ -75,5 +116,36 @@ impl Response {
             .get_or_init(|| xml_to_value(&self.text()))
             .as_ref()
             .map_err(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(content_type: Option<&str>, body: &[u8]) -> Response {
+        let headers = content_type
+            .map(|ct| vec![("content-type".to_string(), ct.to_string())])
+            .unwrap_or_default();
+        Response::new(200, headers, body.to_vec())
+    }
+
+    #[test]
+    fn bodies_are_decoded_from_their_charset() {
+        let latin1 = b"{\"user\":\"s\xf8ren\"}";
+        let r = response(Some("application/json; charset=ISO-8859-1"), latin1);
+        assert_eq!(r.text(), "{\"user\":\"s\u{f8}ren\"}");
+        assert_eq!(r.json().unwrap()["user"], "s\u{f8}ren");
+
+        let xml = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><r><u>s\xf8ren</u></r>";
+        let r = response(Some("application/xml"), xml);
+        assert_eq!(r.xml_view().unwrap()["r"]["u"], "s\u{f8}ren");
+
+        let bom = b"\xef\xbb\xbf{\"ok\":true}";
+        let r = response(Some("application/json"), bom);
+        assert_eq!(r.json().unwrap()["ok"], true, "a BOM is dropped");
+
+        let plain = response(None, "{\"name\":\"\u{e6}\"}".as_bytes());
+        assert_eq!(plain.json().unwrap()["name"], "\u{e6}", "UTF-8 by default");
     }
 }
