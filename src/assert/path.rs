@@ -138,7 +138,11 @@ pub fn eval_path(
                     failures.push(
                         CheckFailure::new(
                             title,
-                            format!("at {loc}: {} passes, but no node may", show(value)),
+                            format!(
+                                "at {loc}: {} passes, but with `nodes: none` no node of `{}` may",
+                                show(value),
+                                check.path_text
+                            ),
                         )
                         .at(first_span.clone()),
                     );
