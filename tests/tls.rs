@@ -1,6 +1,8 @@
 //! TLS against a local HTTPS server with a private CA (`fixtures/tls/`: `ca.pem` signed
-//! `server.pem` for 127.0.0.1; the CA's key was discarded): certificates are verified by
-//! default, `--cacert` trusts the CA, `--insecure` skips verification and warns.
+//! `server.pem` for 127.0.0.1 and the client certificate in `client.pem`; the CA's key was
+//! discarded): certificates are verified by default, `--cacert` trusts the CA,
+//! `--insecure` skips verification and warns, `--client-cert` answers a server that
+//! requires one.
 
 mod common;
 
@@ -14,6 +16,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::rustls::server::WebPkiClientVerifier;
 
 fn fixture(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -23,18 +26,37 @@ fn fixture(name: &str) -> std::path::PathBuf {
 
 /// Serves `{"ok":true}` over HTTPS on 127.0.0.1 until the test ends; returns the port.
 async fn https_server() -> u16 {
+    serve_tls(false).await
+}
+
+/// The same, requiring a client certificate signed by the test CA.
+async fn mtls_server() -> u16 {
+    serve_tls(true).await
+}
+
+async fn serve_tls(require_client_cert: bool) -> u16 {
     let certs = CertificateDer::pem_file_iter(fixture("server.pem"))
         .expect("server.pem")
         .collect::<Result<Vec<_>, _>>()
         .expect("certificates");
     let key = PrivateKeyDer::from_pem_file(fixture("server.key")).expect("server.key");
     let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
+    let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .expect("protocols")
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .expect("server config");
+        .expect("protocols");
+    let builder = if require_client_cert {
+        let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+        for ca in CertificateDer::pem_file_iter(fixture("ca.pem")).expect("ca.pem") {
+            roots.add(ca.expect("ca")).expect("add ca");
+        }
+        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+            .build()
+            .expect("client verifier");
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let config = builder.with_single_cert(certs, key).expect("server config");
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
@@ -140,4 +162,26 @@ async fn a_cacert_that_is_not_pem_is_an_invalid_invocation() {
     let out = run(port, &["--cacert", &bad.to_string_lossy()]).await;
     assert_eq!(out.code, 2, "{}", out.all());
     assert!(out.stderr.contains("bad.pem"), "{}", out.all());
+}
+
+#[tokio::test]
+async fn client_cert_answers_a_server_that_requires_one() {
+    let port = mtls_server().await;
+    let ca = fixture("ca.pem");
+    let ca = ca.to_string_lossy();
+    let without = run(port, &["--cacert", &ca]).await;
+    assert_eq!(without.code, 1, "{}", without.all());
+    assert!(
+        without.stdout.contains("error: transport"),
+        "{}",
+        without.all()
+    );
+    let client = fixture("client.pem");
+    let with = run(
+        port,
+        &["--cacert", &ca, "--client-cert", &client.to_string_lossy()],
+    )
+    .await;
+    assert_eq!(with.code, 0, "{}", with.all());
+    assert!(with.stdout.contains("PASS spec::ok"), "{}", with.all());
 }
