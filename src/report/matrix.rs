@@ -122,7 +122,8 @@ fn killers(by: &[String]) -> String {
     text
 }
 
-fn ids(cases: &[CaseOutcome]) -> String {
+/// The ids of the cases, comma-separated.
+pub(super) fn ids(cases: &[CaseOutcome]) -> String {
     cases
         .iter()
         .map(|c| c.id.as_str())

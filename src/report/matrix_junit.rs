@@ -7,6 +7,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::details::failure_details;
+use super::matrix::ids;
 use crate::exec::CaseOutcome;
 use crate::mutate::{Baseline, Matrix, SpecMatrix, Verdict};
 
@@ -88,14 +89,6 @@ fn failure(kind: &str, message: String, description: String) -> TestCaseStatus {
         status.set_description(description);
     }
     status
-}
-
-fn ids(cases: &[CaseOutcome]) -> String {
-    cases
-        .iter()
-        .map(|c| c.id.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn reports(cases: &[CaseOutcome]) -> String {
