@@ -297,9 +297,11 @@ impl CaseRunner<'_> {
         let exprs = request_exprs(request);
         let wants_code = exprs.contains(&Expr::Code);
         let wants_wrong = exprs.contains(&Expr::WrongCode);
+        let wants_stale = exprs.contains(&Expr::StaleCode);
         scope.code = None;
         scope.wrong_code = None;
-        if !wants_code && !wants_wrong {
+        scope.stale_code = None;
+        if !wants_code && !wants_wrong && !wants_stale {
             return Ok(());
         }
         let role = scope.account().ok_or("the case has no account")?;
@@ -325,6 +327,11 @@ impl CaseRunner<'_> {
                 .map_err(|e| e.to_string())?;
             scope.secrets.push(code.clone());
             scope.wrong_code = Some(code);
+        }
+        if wants_stale {
+            let code = CodeLedger::stale(source).map_err(|e| e.to_string())?;
+            scope.secrets.push(code.clone());
+            scope.stale_code = Some(code);
         }
         Ok(())
     }

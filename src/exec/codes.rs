@@ -14,6 +14,9 @@ pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 /// Why a code could not be obtained.
 #[derive(Debug, thiserror::Error)]
 pub enum CodeError {
+    /// `stale_code` asked of an account whose codes do not come from a TOTP secret.
+    #[error("stale_code needs a totp_secret: old codes of other sources cannot be made")]
+    NotTotp,
     /// The command could not be started.
     #[error("code_command could not start: {0}")]
     Spawn(std::io::Error),
@@ -84,6 +87,18 @@ impl CodeLedger {
         }
     }
 
+    /// A code the account's TOTP secret gave ten minutes ago, valid in no nearby window.
+    ///
+    /// # Errors
+    ///
+    /// [`CodeError::NotTotp`] for static and command codes (planning skips such cases).
+    pub fn stale(source: &CodeSource) -> Result<String, CodeError> {
+        match source {
+            CodeSource::Totp(g) => Ok(g.stale_code(now_unix(), STALE_WINDOWS, 2)),
+            CodeSource::Static(_) | CodeSource::Command(_) => Err(CodeError::NotTotp),
+        }
+    }
+
     /// A code that is certainly not the account's current one.
     pub async fn wrong(&self, role: AccountRole, source: &CodeSource) -> Result<String, CodeError> {
         match source {
@@ -93,6 +108,9 @@ impl CodeLedger {
         }
     }
 }
+
+/// How many windows back `stale_code` reaches (10 minutes of 30-second windows).
+const STALE_WINDOWS: u64 = 20;
 
 fn different(code: &str) -> String {
     if code.chars().any(|c| c.is_ascii_digit()) {
@@ -165,6 +183,24 @@ mod tests {
         assert!(matches!(
             ledger.current(AccountRole::TwoFactor, &empty).await,
             Err(CodeError::Empty)
+        ));
+    }
+
+    #[test]
+    fn stale_codes_are_old_totp_codes_and_nothing_else() {
+        let g = crate::otp::TotpGenerator::from_base32(
+            "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+            "SHA1",
+            6,
+            30,
+        )
+        .unwrap();
+        let stale = CodeLedger::stale(&CodeSource::Totp(g.clone())).unwrap();
+        assert_eq!(stale.len(), 6);
+        assert_eq!(g.verify(&stale, now_unix(), 2), None);
+        assert!(matches!(
+            CodeLedger::stale(&CodeSource::Static("1234".into())),
+            Err(CodeError::NotTotp)
         ));
     }
 

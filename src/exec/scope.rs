@@ -38,6 +38,8 @@ pub struct Scope {
     pub code: Option<String>,
     /// The wrong code prepared for the current request.
     pub wrong_code: Option<String>,
+    /// The stale code prepared for the current step, if it asks for one.
+    pub stale_code: Option<String>,
 }
 
 impl Scope {
@@ -50,6 +52,7 @@ impl Scope {
             secrets: Vec::new(),
             code: None,
             wrong_code: None,
+            stale_code: None,
         }
     }
 
@@ -95,6 +98,11 @@ impl Scope {
                 .clone()
                 .map(Value::String)
                 .ok_or_else(|| "no wrong code was prepared".into()),
+            Expr::StaleCode => self
+                .stale_code
+                .clone()
+                .map(Value::String)
+                .ok_or_else(|| "no stale code was prepared".into()),
             Expr::Uuid => Ok(Value::String(uuid::Uuid::new_v4().to_string())),
             Expr::RandomHex(n) => Ok(Value::String(random_from(b"0123456789abcdef", *n))),
             Expr::RandomAlnum(n) => Ok(Value::String(random_from(

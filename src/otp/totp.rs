@@ -137,6 +137,25 @@ impl TotpGenerator {
     }
 }
 
+impl TotpGenerator {
+    /// The code of `windows` periods before `unix_seconds` (or further back), one that is
+    /// valid in none of the `skew + 1` windows around now.
+    pub fn stale_code(&self, unix_seconds: u64, windows: u64, skew: u64) -> String {
+        let origin = self.window(unix_seconds);
+        let near: Vec<String> = (origin.saturating_sub(skew + 1)..=origin + skew + 1)
+            .map(|w| self.code_at(w * self.period))
+            .collect();
+        let mut back = windows;
+        loop {
+            let code = self.code_at(origin.saturating_sub(back) * self.period);
+            if !near.contains(&code) || back >= windows + 10 {
+                return code;
+            }
+            back += 1;
+        }
+    }
+}
+
 /// Adds 1 to the last digit (mod 10): a code that differs from `code` in its last place.
 pub fn shift_last_digit(code: &str) -> String {
     let Some((i, d)) = code

@@ -14,10 +14,18 @@ use super::model::{
 };
 use super::request_builder::build_request;
 use crate::diagnostic::{Span, did_you_mean};
-use crate::profile::{AccountRole, Profile};
+use crate::profile::{AccountRole, CodeSource, Profile};
 use crate::spec::{ArmSpec, CaptureSpec, CaseSpec, DefaultsSpec, StepSpec};
 
-const RESERVED: [&str; 6] = ["code", "wrong_code", "uuid", "account", "accounts", "vars"];
+const RESERVED: [&str; 7] = [
+    "code",
+    "wrong_code",
+    "stale_code",
+    "uuid",
+    "account",
+    "accounts",
+    "vars",
+];
 
 /// What every case of a spec shares while planning.
 pub struct SpecScope<'s> {
@@ -160,6 +168,14 @@ fn skip_reason(
             a.field(field)
                 .is_none()
                 .then(|| format!("account `{}` has no `{field}` in the profile", role.name()))
+        }),
+        Requirement::Totp(role) => profile.account(*role).and_then(|a| {
+            (!matches!(a.code, Some(CodeSource::Totp(_)))).then(|| {
+                format!(
+                    "`stale_code` needs a totp_secret for account `{}` in the profile",
+                    role.name()
+                )
+            })
         }),
         Requirement::Code(role) => profile.account(*role).and_then(|a| {
             a.code.is_none().then(|| {

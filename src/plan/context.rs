@@ -32,6 +32,8 @@ pub enum Requirement {
     Field(AccountRole, String),
     /// The account must have a way to obtain codes.
     Code(AccountRole),
+    /// The account's codes must come from a TOTP secret.
+    Totp(AccountRole),
 }
 
 /// Planning state of one spec (and, through `case_*` fields, of the case being planned).
@@ -219,10 +221,13 @@ impl<'a> Ctx<'a> {
                     false
                 }
             },
-            Expr::Code | Expr::WrongCode => match self.case_account {
+            Expr::Code | Expr::WrongCode | Expr::StaleCode => match self.case_account {
                 Some(role) => {
                     self.require(Requirement::Account(role));
                     self.require(Requirement::Code(role));
+                    if *expr == Expr::StaleCode {
+                        self.require(Requirement::Totp(role));
+                    }
                     true
                 }
                 None => {

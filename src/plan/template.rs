@@ -23,6 +23,8 @@ pub enum Expr {
     Code,
     /// A code that is certainly not the current one.
     WrongCode,
+    /// A code the account's TOTP secret gave ten minutes ago: real, but long expired.
+    StaleCode,
     /// A fresh random UUID v4.
     Uuid,
     /// `n` fresh random lowercase hex digits.
@@ -39,14 +41,19 @@ impl Expr {
         matches!(
             self,
             Expr::Account { field, .. } if field == "password" || field == "secure_key"
-        ) || matches!(self, Expr::Code | Expr::WrongCode)
+        ) || matches!(self, Expr::Code | Expr::WrongCode | Expr::StaleCode)
     }
 
     /// Whether the expression yields a different value each time (random, codes).
     pub fn is_generated(&self) -> bool {
         matches!(
             self,
-            Expr::Code | Expr::WrongCode | Expr::Uuid | Expr::RandomHex(_) | Expr::RandomAlnum(_)
+            Expr::Code
+                | Expr::WrongCode
+                | Expr::StaleCode
+                | Expr::Uuid
+                | Expr::RandomHex(_)
+                | Expr::RandomAlnum(_)
         )
     }
 }
@@ -62,6 +69,7 @@ impl fmt::Display for Expr {
             Expr::Capture(name) => write!(f, "{name}"),
             Expr::Code => write!(f, "code"),
             Expr::WrongCode => write!(f, "wrong_code"),
+            Expr::StaleCode => write!(f, "stale_code"),
             Expr::Uuid => write!(f, "uuid"),
             Expr::RandomHex(n) => write!(f, "random_hex({n})"),
             Expr::RandomAlnum(n) => write!(f, "random_alnum({n})"),
@@ -247,6 +255,7 @@ fn parse_expr(src: &str) -> Result<Expr, TemplateError> {
     match segments.as_slice() {
         ["code"] => Ok(Expr::Code),
         ["wrong_code"] => Ok(Expr::WrongCode),
+        ["stale_code"] => Ok(Expr::StaleCode),
         ["uuid"] => Ok(Expr::Uuid),
         ["account", field] => account_field(None, field, src),
         ["accounts", role, field] => match AccountRole::parse(role) {

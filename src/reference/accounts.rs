@@ -31,6 +31,16 @@ impl SecondFactor {
         }
     }
 
+    /// Whether `code` is valid within `skew` windows either side (the `stale_codes`
+    /// mutants use an hour).
+    pub(crate) fn accepts_within(&self, code: &str, skew: u64) -> bool {
+        let code = code.trim();
+        match self {
+            SecondFactor::Totp(generator) => generator.verify(code, now_unix(), skew).is_some(),
+            SecondFactor::Static(expected) => !code.is_empty() && code == expected,
+        }
+    }
+
     /// Whether `code` starts like a valid code (its first `n` characters match): the
     /// check of the `code_prefix` mutants.
     pub(crate) fn accepts_prefix(&self, code: &str, n: usize) -> bool {

@@ -293,6 +293,8 @@ pub struct RocketChatFaults {
     pub trust_header_code: bool,
     /// Mutant: codes are compared on their first 4 digits only.
     pub code_prefix_compare: bool,
+    /// Mutant: codes of the last hour (and the next) are accepted.
+    pub accept_stale_codes: bool,
     /// Mutant: a two-factor account with a wrong password asks for the code, and logs in
     /// with a valid one.
     pub code_skips_password: bool,
@@ -327,6 +329,7 @@ impl Default for RocketChatFaults {
             form_bypasses_2fa: false,
             trust_header_code: false,
             code_prefix_compare: false,
+            accept_stale_codes: false,
             code_skips_password: false,
             status_ok: false,
             success_flag: true,
@@ -496,6 +499,8 @@ pub struct ColdstreamFaults {
     pub accept_unknown_mfa_token: bool,
     /// Mutant: issued JWTs have already expired (`exp` a minute ago).
     pub jwt_expired: bool,
+    /// Mutant: codes of the last hour (and the next) complete MFA.
+    pub accept_stale_codes: bool,
     /// Variant: refusals (wrong credentials, wrong code) are 401 with an empty body.
     pub empty_refusals: bool,
     /// Variant: direct logins carry `"mfaToken": null` beside the JWT.
@@ -529,6 +534,7 @@ impl Default for ColdstreamFaults {
             accept_unknown_mfa_token: false,
             empty_refusals: false,
             jwt_expired: false,
+            accept_stale_codes: false,
             null_mfa_token_field: false,
         }
     }

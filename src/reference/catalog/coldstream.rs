@@ -74,6 +74,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             |f| f.coldstream.echo_password = true,
         ),
         m(
+            "stale-codes-accepted",
+            "authenticator codes of the last hour complete MFA (login security: a code is valid for its window)",
+            |f| f.coldstream.accept_stale_codes = true,
+        ),
+        m(
             "password-prefix",
             "passwords are compared on their first 8 characters only, so the password plus one character logs in (login security)",
             |f| f.password_prefix = Some(8),

@@ -97,6 +97,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             |f| f.rocketchat.code_prefix_compare = true,
         ),
         m(
+            "stale-codes-accepted",
+            "codes of the last hour are accepted (login security: a code is valid for its window)",
+            |f| f.rocketchat.accept_stale_codes = true,
+        ),
+        m(
             "password-prefix",
             "passwords are compared on their first 8 characters only, so the password plus one character logs in (login security)",
             |f| f.password_prefix = Some(8),
