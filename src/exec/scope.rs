@@ -9,7 +9,7 @@ use rand::Rng;
 use serde_json::Value;
 
 use crate::assert::Resolve;
-use crate::plan::{Expr, Part, Template};
+use crate::plan::{Expr, Part, Template, swap_case};
 use crate::profile::{AccountRole, Profile};
 
 /// Characters escaped in values substituted into a path segment.
@@ -98,6 +98,10 @@ impl Scope {
                 .clone()
                 .map(Value::String)
                 .ok_or_else(|| "no wrong code was prepared".into()),
+            Expr::SwapCase(inner) => match self.eval(inner)? {
+                Value::String(s) => Ok(Value::String(swap_case(&s))),
+                other => Ok(other),
+            },
             Expr::StaleCode => self
                 .stale_code
                 .clone()

@@ -13,6 +13,7 @@ use super::model::{
     ArmPlan, CapturePlan, CaptureSource, CasePlan, Pick, SecretPaths, SnapshotPlan, StepPlan,
 };
 use super::request_builder::build_request;
+use super::template::swap_case;
 use crate::diagnostic::{Span, did_you_mean};
 use crate::profile::{AccountRole, CodeSource, Profile};
 use crate::spec::{ArmSpec, CaptureSpec, CaseSpec, DefaultsSpec, StepSpec};
@@ -168,6 +169,15 @@ fn skip_reason(
             a.field(field)
                 .is_none()
                 .then(|| format!("account `{}` has no `{field}` in the profile", role.name()))
+        }),
+        Requirement::CaseSensitive(role, field) => profile.account(*role).and_then(|a| {
+            let value = a.field(field)?;
+            (swap_case(value) == value).then(|| {
+                format!(
+                    "account `{}` has a `{field}` without letters, so swapcase cannot change it",
+                    role.name()
+                )
+            })
         }),
         Requirement::Totp(role) => profile.account(*role).and_then(|a| {
             (!matches!(a.code, Some(CodeSource::Totp(_)))).then(|| {

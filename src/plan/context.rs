@@ -34,6 +34,8 @@ pub enum Requirement {
     Code(AccountRole),
     /// The account's codes must come from a TOTP secret.
     Totp(AccountRole),
+    /// The account's field must change when its case is swapped (it has letters).
+    CaseSensitive(AccountRole, String),
 }
 
 /// Planning state of one spec (and, through `case_*` fields, of the case being planned).
@@ -243,6 +245,14 @@ impl<'a> Ctx<'a> {
                 }
             },
             Expr::Uuid | Expr::RandomHex(_) | Expr::RandomAlnum(_) | Expr::Var(_) => true,
+            Expr::SwapCase(inner) => {
+                if let Expr::Account { role, field } = inner.as_ref()
+                    && let Some(role) = role.or(self.case_account)
+                {
+                    self.require(Requirement::CaseSensitive(role, field.clone()));
+                }
+                self.check_expr(inner, src, span, usage)
+            }
         }
     }
 

@@ -33,6 +33,9 @@ pub enum Expr {
     RandomAlnum(usize),
     /// A `vars.*` value (only before planning substitutes it).
     Var(String),
+    /// The value of another expression with upper and lower case swapped (`swapcase(...)`),
+    /// to try a password that differs only in case.
+    SwapCase(Box<Expr>),
 }
 
 impl Expr {
@@ -42,6 +45,7 @@ impl Expr {
             self,
             Expr::Account { field, .. } if field == "password" || field == "secure_key"
         ) || matches!(self, Expr::Code | Expr::WrongCode | Expr::StaleCode)
+            || matches!(self, Expr::SwapCase(inner) if inner.is_secret_source())
     }
 
     /// Whether the expression yields a different value each time (random, codes).
@@ -54,7 +58,7 @@ impl Expr {
                 | Expr::Uuid
                 | Expr::RandomHex(_)
                 | Expr::RandomAlnum(_)
-        )
+        ) || matches!(self, Expr::SwapCase(inner) if inner.is_generated())
     }
 }
 
@@ -74,6 +78,7 @@ impl fmt::Display for Expr {
             Expr::RandomHex(n) => write!(f, "random_hex({n})"),
             Expr::RandomAlnum(n) => write!(f, "random_alnum({n})"),
             Expr::Var(name) => write!(f, "vars.{name}"),
+            Expr::SwapCase(inner) => write!(f, "swapcase({inner})"),
         }
     }
 }
@@ -222,6 +227,21 @@ impl fmt::Display for Template {
     }
 }
 
+/// `text` with upper and lower case swapped (what `swapcase(...)` yields).
+pub fn swap_case(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_lowercase() {
+                c.to_uppercase().collect::<Vec<_>>()
+            } else if c.is_uppercase() {
+                c.to_lowercase().collect()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
 fn parse_expr(src: &str) -> Result<Expr, TemplateError> {
     let unknown = |why: &str, suggestion: Option<String>| TemplateError::Unknown {
         expr: src.to_string(),
@@ -229,6 +249,15 @@ fn parse_expr(src: &str) -> Result<Expr, TemplateError> {
         suggestion,
     };
     if let Some((name, arg)) = src.strip_suffix(')').and_then(|s| s.split_once('(')) {
+        if name.trim() == "swapcase" {
+            return match parse_expr(arg.trim())? {
+                Expr::Var(_) | Expr::SwapCase(_) => Err(unknown(
+                    "swapcase takes an account field, a capture or a code",
+                    None,
+                )),
+                inner => Ok(Expr::SwapCase(Box::new(inner))),
+            };
+        }
         let n: usize = arg
             .trim()
             .parse()
@@ -240,8 +269,8 @@ fn parse_expr(src: &str) -> Result<Expr, TemplateError> {
             "random_hex" => Ok(Expr::RandomHex(n)),
             "random_alnum" => Ok(Expr::RandomAlnum(n)),
             other => Err(unknown(
-                "the functions are random_hex(N) and random_alnum(N)",
-                crate::diagnostic::did_you_mean(other, ["random_hex", "random_alnum"]),
+                "the functions are random_hex(N), random_alnum(N) and swapcase(VALUE)",
+                crate::diagnostic::did_you_mean(other, ["random_hex", "random_alnum", "swapcase"]),
             )),
         };
     }
@@ -344,5 +373,16 @@ mod tests {
             Err(TemplateError::Unclosed { .. })
         ));
         assert!(Template::parse("{{ accounts.third.username }}").is_err());
+    }
+
+    #[test]
+    fn swapcase_wraps_one_value() {
+        let t = Template::parse("{{ swapcase(account.password) }}").unwrap();
+        let expr = t.sole_expr().unwrap();
+        assert_eq!(expr.to_string(), "swapcase(account.password)");
+        assert!(expr.is_secret_source());
+        assert!(Template::parse("{{ swapcase(vars.x) }}").is_err());
+        assert!(Template::parse("{{ swapcase(swapcase(code)) }}").is_err());
+        assert_eq!(swap_case("Tr0ub4dor&3-Ärger"), "tR0UB4DOR&3-äRGER");
     }
 }

@@ -115,6 +115,8 @@ pub(crate) struct Accounts {
     list: Vec<RefAccount>,
     /// The `password_prefix` fault: compare only this many leading characters.
     password_prefix: Option<usize>,
+    /// The `password_ignores_case` fault.
+    ignore_case: bool,
 }
 
 impl Accounts {
@@ -138,6 +140,7 @@ impl Accounts {
         Ok(Self {
             list,
             password_prefix: None,
+            ignore_case: false,
         })
     }
 
@@ -150,8 +153,19 @@ impl Accounts {
         }
     }
 
+    /// The same accounts, their passwords compared ignoring case (a mutant).
+    pub(crate) fn ignoring_case(self, ignore_case: bool) -> Self {
+        Self {
+            ignore_case,
+            ..self
+        }
+    }
+
     /// Whether `given` is `account`'s password.
     pub(crate) fn password_ok(&self, account: &RefAccount, given: &str) -> bool {
+        if self.ignore_case {
+            return given.to_lowercase() == account.password.to_lowercase();
+        }
         match self.password_prefix {
             None => given == account.password,
             Some(n) => {

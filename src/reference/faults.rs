@@ -22,6 +22,8 @@ pub struct Faults {
     pub reverse_key_order: bool,
     /// Mutant, every API: passwords are compared on their first N characters only.
     pub password_prefix: Option<usize>,
+    /// Mutant, every API: passwords are compared ignoring case.
+    pub password_ignores_case: bool,
 }
 
 /// How Txty's `.xml` answers name their elements (the document shows no XML).

@@ -101,8 +101,11 @@ pub async fn serve(
     profile: &Profile,
     options: ServeOptions,
 ) -> Result<ReferenceServer, ReferenceError> {
-    let accounts =
-        Arc::new(Accounts::from_profile(profile)?.comparing_prefix(options.faults.password_prefix));
+    let accounts = Arc::new(
+        Accounts::from_profile(profile)?
+            .comparing_prefix(options.faults.password_prefix)
+            .ignoring_case(options.faults.password_ignores_case),
+    );
     let bind_error = |source| ReferenceError::Bind {
         addr: options.bind,
         source,

@@ -92,6 +92,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             |f| f.txty.empty_password_accepted = true,
         ),
         m(
+            "password-ignores-case",
+            "passwords are compared ignoring case, so the password in swapped case logs in (login security)",
+            |f| f.password_ignores_case = true,
+        ),
+        m(
             "password-prefix",
             "passwords are compared on their first 8 characters only, so the password plus one character logs in (login security)",
             |f| f.password_prefix = Some(8),
