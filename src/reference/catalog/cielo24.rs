@@ -76,16 +76,6 @@ pub(super) fn deviations() -> Vec<Deviation> {
             "the token is served as text/plain — \"Content-Type: application/json\"",
             |f| f.cielo24.plain_text_success = true,
         ),
-        m(
-            "password-ignores-case",
-            "passwords are compared ignoring case, so the password in swapped case logs in (login security)",
-            |f| f.password_ignores_case = true,
-        ),
-        m(
-            "password-prefix",
-            "passwords are compared on their first 8 characters only, so the password plus one character logs in (login security)",
-            |f| f.password_prefix = Some(8),
-        ),
         v(
             "json-charset",
             "Content-Type application/json; charset=utf-8",

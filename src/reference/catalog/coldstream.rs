@@ -78,16 +78,6 @@ pub(super) fn deviations() -> Vec<Deviation> {
             "authenticator codes of the last hour complete MFA (login security: a code is valid for its window)",
             |f| f.coldstream.accept_stale_codes = true,
         ),
-        m(
-            "password-ignores-case",
-            "passwords are compared ignoring case, so the password in swapped case logs in (login security)",
-            |f| f.password_ignores_case = true,
-        ),
-        m(
-            "password-prefix",
-            "passwords are compared on their first 8 characters only, so the password plus one character logs in (login security)",
-            |f| f.password_prefix = Some(8),
-        ),
         v(
             "token-field",
             "the JWT is in `token` instead of `accessToken` (the page names no field)",

@@ -94,9 +94,29 @@ pub fn deviations_of(api: Api) -> Vec<Deviation> {
         Api::Payroll => super::payroll::deviations(),
         Api::Coldstream => super::coldstream::deviations(),
     };
+    all.extend(shared_mutants(api));
     // Stable: mutants first, each kind in the order its file lists it.
     all.sort_by_key(|d| d.kind);
     all
+}
+
+/// The mutants every API has: the password checks that the reference's accounts do
+/// for all of them.
+fn shared_mutants(api: Api) -> Vec<Deviation> {
+    vec![
+        Deviation::mutant(
+            api,
+            "password-ignores-case",
+            "passwords are compared ignoring case, so the password in swapped case logs in (login security)",
+            |f| f.password_ignores_case = true,
+        ),
+        Deviation::mutant(
+            api,
+            "password-prefix",
+            "passwords are compared on their first 8 characters only, so the password plus one character logs in (login security)",
+            |f| f.password_prefix = Some(8),
+        ),
+    ]
 }
 
 /// Every deviation of every API, in seed order.

@@ -81,16 +81,6 @@ pub(super) fn deviations() -> Vec<Deviation> {
             "a POST login does not check the password (login security: every method checks it)",
             |f| f.payroll.post_skips_password = true,
         ),
-        m(
-            "password-ignores-case",
-            "passwords are compared ignoring case, so the password in swapped case logs in (login security)",
-            |f| f.password_ignores_case = true,
-        ),
-        m(
-            "password-prefix",
-            "passwords are compared on their first 8 characters only, so the password plus one character logs in (login security)",
-            |f| f.password_prefix = Some(8),
-        ),
         v(
             "http-status-mirrors-code",
             "the HTTP status mirrors code (402, 404) instead of 200 (the page gives the code in the body only)",

@@ -101,16 +101,6 @@ pub(super) fn deviations() -> Vec<Deviation> {
             "codes of the last hour are accepted (login security: a code is valid for its window)",
             |f| f.rocketchat.accept_stale_codes = true,
         ),
-        m(
-            "password-ignores-case",
-            "passwords are compared ignoring case, so the password in swapped case logs in (login security)",
-            |f| f.password_ignores_case = true,
-        ),
-        m(
-            "password-prefix",
-            "passwords are compared on their first 8 characters only, so the password plus one character logs in (login security)",
-            |f| f.password_prefix = Some(8),
-        ),
         v(
             "failure-status-400",
             "refused logins answer HTTP 400 instead of 401 (the page documents no failure)",

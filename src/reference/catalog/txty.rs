@@ -91,16 +91,6 @@ pub(super) fn deviations() -> Vec<Deviation> {
             "a login without pass, or with an empty one, gets a key — \"If something is wrong with username, password … USER_NOT_FOUND\" (login security)",
             |f| f.txty.empty_password_accepted = true,
         ),
-        m(
-            "password-ignores-case",
-            "passwords are compared ignoring case, so the password in swapped case logs in (login security)",
-            |f| f.password_ignores_case = true,
-        ),
-        m(
-            "password-prefix",
-            "passwords are compared on their first 8 characters only, so the password plus one character logs in (login security)",
-            |f| f.password_prefix = Some(8),
-        ),
         v(
             "error-status-400",
             "errors answer HTTP 400 instead of 200 (the page names no status)",
