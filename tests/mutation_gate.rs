@@ -232,3 +232,40 @@ fn invalid_specs_and_selections_exit_2_before_anything_runs() {
         out.all()
     );
 }
+
+#[test]
+fn a_profile_without_the_two_factor_account_says_what_goes_unchecked() {
+    let s = Scratch::new();
+    let profile = s.write(
+        "profile.yaml",
+        "accounts:\n  primary:\n    username: alice\n    email: alice@example.test\n    password: \"Tr0ub4dor&3-primary\"\n",
+    );
+    let spec = repo().join("specs/rocketchat.yaml");
+    let out = conform(
+        s.path(),
+        &[
+            "mutate",
+            &spec.to_string_lossy(),
+            "--profile",
+            &profile.to_string_lossy(),
+        ],
+    );
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stdout.contains(
+            "case(s) skipped, so their mutants go unchecked: the profile has no `two_factor` account"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        row(&out.stdout, "mutant", "bypass-2fa").contains("SURVIVED"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        row(&out.stdout, "mutant", "form-rejected").contains("killed"),
+        "{}",
+        out.stdout
+    );
+}

@@ -60,6 +60,9 @@ pub struct SpecMatrix {
     pub api: Api,
     /// Cases run (not skipped) against the correct reference.
     pub cases_run: usize,
+    /// Cases skipped against the correct reference, with the reason (their mutants go
+    /// unchecked).
+    pub skipped: Vec<(String, String)>,
     /// The spec against the correct reference.
     pub baseline: Baseline,
     /// Mutants then variants, in catalog order.

@@ -46,10 +46,11 @@ struct Job<'p> {
 
 /// What one job found.
 enum JobOutcome {
-    /// Outcomes of the failing cases, and how many cases ran.
+    /// Outcomes of the failing cases, how many cases ran, and the skipped ones.
     Ran {
         failed: Vec<CaseOutcome>,
         ran: usize,
+        skipped: Vec<(String, String)>,
     },
     /// The server or client could not be set up.
     Error(String),
@@ -93,6 +94,7 @@ pub async fn run_matrix(plans: &[Plan], options: &MutateOptions) -> Result<Matri
                     .unwrap_or_default(),
                 api: *api,
                 cases_run: 0,
+                skipped: Vec::new(),
                 baseline: Baseline::Passed,
                 results: Vec::new(),
             })
@@ -112,8 +114,13 @@ pub async fn run_matrix(plans: &[Plan], options: &MutateOptions) -> Result<Matri
         match deviation {
             None => {
                 row.baseline = match outcome {
-                    JobOutcome::Ran { failed, ran } => {
+                    JobOutcome::Ran {
+                        failed,
+                        ran,
+                        skipped,
+                    } => {
                         row.cases_run = ran;
+                        row.skipped = skipped;
                         if failed.is_empty() {
                             Baseline::Passed
                         } else {
@@ -181,22 +188,27 @@ async fn run_job(job: &Job<'_>, options: &RunOptions) -> JobOutcome {
         Ok(_) => JobOutcome::Ran {
             failed: collector.failed,
             ran: collector.ran,
+            skipped: collector.skipped,
         },
         Err(e) => JobOutcome::Error(e.to_string()),
     }
 }
 
-/// Keeps the failing outcomes of one run and counts the cases that ran.
+/// Keeps the failing outcomes of one run, counts the cases that ran, and notes the
+/// skipped ones.
 #[derive(Default)]
 struct Collector {
     failed: Vec<CaseOutcome>,
     ran: usize,
+    skipped: Vec<(String, String)>,
 }
 
 impl EventSink for Collector {
     fn case_finished(&mut self, _case: &CasePlan, outcome: &mut CaseOutcome) {
-        match outcome.status {
-            CaseStatus::Skipped(_) => {}
+        match &outcome.status {
+            CaseStatus::Skipped(reason) => {
+                self.skipped.push((local_id(outcome), reason.clone()));
+            }
             CaseStatus::Passed => self.ran += 1,
             CaseStatus::Failed => {
                 self.ran += 1;

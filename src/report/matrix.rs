@@ -35,6 +35,20 @@ fn render_spec(out: &mut String, spec: &SpecMatrix, color: bool) {
         spec.api,
         spec.cases_run
     );
+    if let Some((_, reason)) = spec.skipped.first() {
+        let _ = writeln!(
+            out,
+            "  {} {} case(s) skipped, so their mutants go unchecked: {}{}",
+            paint(color, "SKIPPED", Style::Bad),
+            spec.skipped.len(),
+            reason,
+            if spec.skipped.iter().all(|(_, r)| r == reason) {
+                ""
+            } else {
+                " (and other reasons)"
+            }
+        );
+    }
     match &spec.baseline {
         Baseline::Passed => {}
         Baseline::Failed(cases) => {
