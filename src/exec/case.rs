@@ -279,7 +279,6 @@ impl CaseRunner<'_> {
             .await
     }
 
-    /// Obtains the codes the request needs, before rendering (commands are async).
     /// Builds the step's request with `method` and sends it: the request as shown, and
     /// the response or the transport fault. `Err` when the request cannot be built.
     async fn exchange(
@@ -293,6 +292,7 @@ impl CaseRunner<'_> {
         Ok((built.record, sent))
     }
 
+    /// Obtains the codes the request needs, before rendering (commands are async).
     async fn prepare_codes(&self, request: &RequestPlan, scope: &mut Scope) -> Result<(), String> {
         let exprs = request_exprs(request);
         let wants_code = exprs.contains(&Expr::Code);
