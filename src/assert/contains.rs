@@ -2,40 +2,24 @@
 
 use super::jwt::decode as decode_jwt;
 use super::outcome::{CheckFailure, Resolve};
-use super::response::Response;
+use super::response::{Response, any_string};
 use crate::mask::variants;
 use crate::plan::Template;
 
 /// Whether a string of the JSON body (or of the XML view), decoded, contains `needle`:
 /// catches every escape a serializer may choose.
 fn decoded_strings_contain(response: &Response, needle: &str) -> bool {
-    let looks_xml = response.text().trim_start().starts_with('<');
-    let doc = if looks_xml {
-        response.xml_view().ok()
-    } else {
-        response.json().ok()
-    };
-    doc.is_some_and(|doc| {
-        any_string(doc, &|s| {
+    response.document().is_some_and(|doc| {
+        any_string(doc, &mut |s| {
             // A JWT's claims are only base64url-encoded: a password inside is readable.
             s.contains(needle)
                 || decode_jwt(s).is_ok_and(|jwt| {
-                    any_string(&serde_json::Value::Object(jwt.payload), &|c| {
+                    any_string(&serde_json::Value::Object(jwt.payload), &mut |c| {
                         c.contains(needle)
                     })
                 })
         })
     })
-}
-
-fn any_string(value: &serde_json::Value, test: &dyn Fn(&str) -> bool) -> bool {
-    use serde_json::Value;
-    match value {
-        Value::String(s) => test(s),
-        Value::Array(items) => items.iter().any(|v| any_string(v, test)),
-        Value::Object(map) => map.iter().any(|(k, v)| test(k) || any_string(v, test)),
-        _ => false,
-    }
 }
 
 /// Fails if the rendered value appears in a header or the body, in any encoding;

@@ -21,5 +21,5 @@ pub use json_body::diff;
 pub use jwt::{DecodedJwt, check_signed, decode as decode_jwt, is_signed_jwt};
 pub use jwt_check::{eval_jwt, eval_jwt_at};
 pub use outcome::{CheckFailure, Resolve, show};
-pub use response::Response;
+pub use response::{Response, any_string};
 pub use xml_view::xml_to_value;

@@ -1,6 +1,5 @@
 //! A received response, with its body parsed as JSON or XML on first use.
 
-use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -45,14 +44,24 @@ impl Response {
     /// The body as text, decoded from the charset its `Content-Type` (or its XML
     /// declaration) names, UTF-8 otherwise; a byte-order mark wins and is dropped, and
     /// undecodable bytes become U+FFFD.
-    pub fn text(&self) -> Cow<'_, str> {
-        Cow::Borrowed(self.text.get_or_init(|| {
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| {
             let encoding = self
                 .charset()
                 .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
                 .unwrap_or(encoding_rs::UTF_8);
             encoding.decode(&self.body).0.into_owned()
-        }))
+        })
+    }
+
+    /// The body as a document: its XML view when it starts like XML, else its JSON;
+    /// `None` when it is neither.
+    pub fn document(&self) -> Option<&Value> {
+        if self.text().trim_start().starts_with('<') {
+            self.xml_view().ok()
+        } else {
+            self.json().ok()
+        }
     }
 
     /// The charset label of the `Content-Type`, else of an XML declaration.
@@ -66,15 +75,14 @@ impl Response {
             })
         });
         from_header.or_else(|| {
-            // `<?xml version="1.0" encoding="ISO-8859-1"?>`, ASCII in every charset here.
-            let head = self.body.get(..self.body.len().min(200))?;
-            let head = std::str::from_utf8(head).ok().or_else(|| {
-                let end = head
-                    .iter()
-                    .position(|b| !b.is_ascii())
-                    .unwrap_or(head.len());
-                std::str::from_utf8(&head[..end]).ok()
-            })?;
+            // `<?xml version="1.0" encoding="ISO-8859-1"?>`: the declaration is ASCII in
+            // every charset a server would declare this way.
+            let head = &self.body[..self.body.len().min(200)];
+            let ascii = head
+                .iter()
+                .position(|b| !b.is_ascii())
+                .unwrap_or(head.len());
+            let head = std::str::from_utf8(&head[..ascii]).ok()?;
             let decl = head.strip_prefix("<?xml")?;
             let decl = &decl[..decl.find("?>")?];
             let at = decl.find("encoding")? + "encoding".len();
@@ -104,7 +112,7 @@ impl Response {
                 if text.trim().is_empty() {
                     return Err("the body is empty".to_string());
                 }
-                serde_json::from_str(&text).map_err(|e| format!("the body is not JSON: {e}"))
+                serde_json::from_str(text).map_err(|e| format!("the body is not JSON: {e}"))
             })
             .as_ref()
             .map_err(String::as_str)
@@ -113,9 +121,20 @@ impl Response {
     /// The body parsed as XML and turned into its JSON view, or why it is not XML.
     pub fn xml_view(&self) -> Result<&Value, &str> {
         self.xml
-            .get_or_init(|| xml_to_value(&self.text()))
+            .get_or_init(|| xml_to_value(self.text()))
             .as_ref()
             .map_err(String::as_str)
+    }
+}
+
+/// Whether `test` holds for some string of `value`: a string value or an object key, at
+/// any depth.
+pub fn any_string(value: &Value, test: &mut dyn FnMut(&str) -> bool) -> bool {
+    match value {
+        Value::String(s) => test(s),
+        Value::Array(items) => items.iter().any(|v| any_string(v, test)),
+        Value::Object(map) => map.iter().any(|(k, v)| test(k) || any_string(v, test)),
+        _ => false,
     }
 }
 

@@ -471,7 +471,7 @@ fn response_record(response: &Response) -> ResponseRecord {
         }
         format!("{}… ({} bytes in all)", &text[..cut], response.body.len())
     } else {
-        text.into_owned()
+        text.to_string()
     };
     ResponseRecord {
         status: response.status,

@@ -4,18 +4,12 @@
 
 use serde_json::Value;
 
-use crate::assert::{Response, decode_jwt};
+use crate::assert::{Response, any_string, decode_jwt};
 use crate::plan::SecretPaths;
 
 /// Adds the issued credentials of `response` to `secrets`.
 pub fn collect_issued(response: &Response, paths: &SecretPaths, secrets: &mut Vec<String>) {
-    let looks_xml = response.text().trim_start().starts_with('<');
-    let doc = if looks_xml {
-        response.xml_view()
-    } else {
-        response.json()
-    };
-    let Ok(doc) = doc else {
+    let Some(doc) = response.document() else {
         return;
     };
     for path in paths.iter() {
@@ -27,20 +21,12 @@ pub fn collect_issued(response: &Response, paths: &SecretPaths, secrets: &mut Ve
             }
         }
     }
-    walk_strings(doc, &mut |s| {
+    any_string(doc, &mut |s| {
         if decode_jwt(s).is_ok() {
             secrets.push(s.to_string());
         }
+        false
     });
-}
-
-fn walk_strings(value: &Value, visit: &mut dyn FnMut(&str)) {
-    match value {
-        Value::String(s) => visit(s),
-        Value::Array(items) => items.iter().for_each(|v| walk_strings(v, visit)),
-        Value::Object(map) => map.values().for_each(|v| walk_strings(v, visit)),
-        _ => {}
-    }
 }
 
 #[cfg(test)]
