@@ -8,9 +8,10 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 /// What a masked secret is replaced with.
 pub const MASK: &str = "***";
 
-/// Secrets shorter than this are not masked: replacing every `s` of a report would make
-/// it unreadable while hiding nothing a guess would not find.
-pub const MIN_SECRET_CHARS: usize = 3;
+/// Values learnt during a run (captures, issued tokens) shorter than this are not masked:
+/// replacing every `s` of a report would make it unreadable while hiding nothing a guess
+/// would not find. The profile's secrets are masked whatever their length.
+pub const MIN_LEARNT_CHARS: usize = 3;
 
 /// The forms a secret may appear in on the wire or in a report.
 pub fn variants(secret: &str) -> Vec<String> {
@@ -112,8 +113,26 @@ impl Masker {
         m
     }
 
-    /// Adds secrets.
+    /// Adds secrets (empty strings are ignored).
     pub fn extend<I, S>(&mut self, secrets: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.add(secrets, 1);
+    }
+
+    /// Adds values learnt during a run (captures, issued tokens, codes), leaving out those
+    /// shorter than [`MIN_LEARNT_CHARS`].
+    pub fn extend_learnt<I, S>(&mut self, values: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.add(values, MIN_LEARNT_CHARS);
+    }
+
+    fn add<I, S>(&mut self, secrets: I, min_chars: usize)
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
@@ -121,7 +140,7 @@ impl Masker {
         let known = self.secrets.len();
         for s in secrets {
             let s = s.as_ref();
-            if s.chars().count() < MIN_SECRET_CHARS {
+            if s.is_empty() || s.chars().count() < min_chars {
                 continue;
             }
             for v in variants(s) {
@@ -200,9 +219,10 @@ mod tests {
     }
 
     #[test]
-    fn very_short_values_are_not_masked() {
-        let m = Masker::new(["s", "ab", "abc"]);
-        assert_eq!(m.mask("status ab abc"), "status ab ***");
+    fn very_short_learnt_values_are_not_masked_but_profile_secrets_are() {
+        let mut m = Masker::new(["pw"]);
+        m.extend_learnt(["s", "ab", "abc"]);
+        assert_eq!(m.mask("status ab abc pw"), "status ab *** ***");
     }
 
     #[test]

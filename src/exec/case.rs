@@ -113,7 +113,7 @@ impl CaseRunner<'_> {
             outcome.mask(self.masker);
         } else {
             let mut masker = self.masker.clone();
-            masker.extend(&state.scope.secrets);
+            masker.extend_learnt(&state.scope.secrets);
             outcome.mask(&masker);
         }
         outcome
