@@ -4,11 +4,15 @@
 //! by itself (a TOTP secret or a fixed code; a code command only works on the client side).
 
 use super::error::ReferenceError;
+use super::faults::PasswordCheck;
 use crate::otp::{TotpGenerator, now_unix};
 use crate::profile::{Account, AccountRole, CodeSource, Profile};
 
 /// TOTP windows accepted either side of the current one.
 pub(crate) const TOTP_SKEW: u64 = 1;
+
+/// Windows either side the `accept_stale_codes` mutants accept (an hour of 30 s).
+const STALE_SKEW: u64 = 120;
 
 /// How the server checks an account's second-factor code.
 #[derive(Clone, Debug)]
@@ -31,12 +35,14 @@ impl SecondFactor {
         }
     }
 
-    /// Whether `code` is valid within `skew` windows either side (the `stale_codes`
-    /// mutants use an hour).
-    pub(crate) fn accepts_within(&self, code: &str, skew: u64) -> bool {
+    /// Whether `code` is valid within an hour either side: the check of the
+    /// `accept_stale_codes` mutants.
+    pub(crate) fn accepts_stale(&self, code: &str) -> bool {
         let code = code.trim();
         match self {
-            SecondFactor::Totp(generator) => generator.verify(code, now_unix(), skew).is_some(),
+            SecondFactor::Totp(generator) => {
+                generator.verify(code, now_unix(), STALE_SKEW).is_some()
+            }
             SecondFactor::Static(expected) => !code.is_empty() && code == expected,
         }
     }
@@ -113,10 +119,8 @@ impl RefAccount {
 #[derive(Clone, Debug)]
 pub(crate) struct Accounts {
     list: Vec<RefAccount>,
-    /// The `password_prefix` fault: compare only this many leading characters.
-    password_prefix: Option<usize>,
-    /// The `password_ignores_case` fault.
-    ignore_case: bool,
+    /// How passwords are compared (a mutant may loosen it).
+    password_check: PasswordCheck,
 }
 
 impl Accounts {
@@ -139,39 +143,25 @@ impl Accounts {
         }
         Ok(Self {
             list,
-            password_prefix: None,
-            ignore_case: false,
+            password_check: PasswordCheck::Exact,
         })
     }
 
-    /// The same accounts, their passwords compared on the first `prefix` characters only
-    /// (a mutant).
-    pub(crate) fn comparing_prefix(self, prefix: Option<usize>) -> Self {
+    /// The same accounts, their passwords compared as `check` says.
+    pub(crate) fn with_password_check(self, check: PasswordCheck) -> Self {
         Self {
-            password_prefix: prefix,
-            ..self
-        }
-    }
-
-    /// The same accounts, their passwords compared ignoring case (a mutant).
-    pub(crate) fn ignoring_case(self, ignore_case: bool) -> Self {
-        Self {
-            ignore_case,
+            password_check: check,
             ..self
         }
     }
 
     /// Whether `given` is `account`'s password.
     pub(crate) fn password_ok(&self, account: &RefAccount, given: &str) -> bool {
-        if self.ignore_case {
-            return given.to_lowercase() == account.password.to_lowercase();
-        }
-        match self.password_prefix {
-            None => given == account.password,
-            Some(n) => {
-                let head = |s: &str| s.chars().take(n).collect::<String>();
-                head(given) == head(&account.password)
-            }
+        let stored = account.password.as_str();
+        match self.password_check {
+            PasswordCheck::Exact => given == stored,
+            PasswordCheck::IgnoreCase => given.to_lowercase() == stored.to_lowercase(),
+            PasswordCheck::Prefix(n) => given.chars().take(n).eq(stored.chars().take(n)),
         }
     }
 

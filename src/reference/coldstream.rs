@@ -26,9 +26,6 @@ use super::store::{IssuedTokens, lock};
 use super::tokens::{JwtKey, random_hex, unsigned};
 use crate::otp::now_unix;
 
-/// Windows either side the `accept_stale_codes` mutant accepts (an hour of 30 s).
-const STALE_SKEW: u64 = 120;
-
 const LOGIN: &str = r"^/account/login/?$";
 const MFA: &str = r"^/account/login/mfa/?$";
 const ME: &str = r"^/account/me/?$";
@@ -248,7 +245,7 @@ impl Coldstream {
             account.second_factor.as_ref().is_some_and(|f| {
                 self.faults.accept_any_code
                     || (!self.faults.refuse_valid_code && f.accepts(code))
-                    || (self.faults.accept_stale_codes && f.accepts_within(code, STALE_SKEW))
+                    || (self.faults.accept_stale_codes && f.accepts_stale(code))
             })
         };
         if valid_for(own) {

@@ -20,10 +20,32 @@ pub struct Faults {
     pub coldstream: ColdstreamFaults,
     /// Variant, every API: JSON objects (and XML elements) list their keys in reverse order.
     pub reverse_key_order: bool,
-    /// Mutant, every API: passwords are compared on their first N characters only.
-    pub password_prefix: Option<usize>,
-    /// Mutant, every API: passwords are compared ignoring case.
-    pub password_ignores_case: bool,
+    /// Mutant, every API: how passwords are compared (the default is exactly).
+    pub password_check: PasswordCheck,
+}
+
+/// How a reference compares a given password with the account's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PasswordCheck {
+    /// Character for character.
+    #[default]
+    Exact,
+    /// Mutant: on the first N characters only.
+    Prefix(usize),
+    /// Mutant: ignoring case.
+    IgnoreCase,
+}
+
+/// What Txty sends in place of `newapikey` when it issues no key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NoKey {
+    /// No `newapikey` member, as the document shows.
+    #[default]
+    Absent,
+    /// Variant: `"newapikey": null`.
+    Null,
+    /// Variant: `"newapikey": []`, as PHP writes an empty array.
+    EmptyArray,
 }
 
 /// How Txty's `.xml` answers name their elements (the document shows no XML).
@@ -99,10 +121,8 @@ pub struct TxtyFaults {
     pub key_not_bound_to_user: bool,
     /// Mutant: a missing or empty `pass` is not checked.
     pub empty_password_accepted: bool,
-    /// Variant: `ADDED_TF` and error bodies carry `"newapikey": null`.
-    pub null_newapikey: bool,
-    /// Variant: `ADDED_TF` and error bodies carry `"newapikey": []` (PHP's empty array).
-    pub empty_newapikey: bool,
+    /// Variant: what `ADDED_TF` and error bodies carry in place of `newapikey`.
+    pub no_key: NoKey,
     /// Variant: only POST is answered; GET gets 405.
     pub post_only: bool,
 }
@@ -131,8 +151,7 @@ impl Default for TxtyFaults {
             accept_any_key: false,
             echo_password_on_success: false,
             code_skips_password: false,
-            null_newapikey: false,
-            empty_newapikey: false,
+            no_key: NoKey::default(),
             key_not_bound_to_user: false,
             empty_password_accepted: false,
             post_only: false,

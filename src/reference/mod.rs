@@ -29,7 +29,7 @@ pub use catalog::{Deviation, DeviationKind, catalog, deviations_of, find_deviati
 pub use error::ReferenceError;
 pub use faults::{
     AccessTokenField, Cielo24ErrorBody, Cielo24Faults, Cielo24TokenFormat, ColdstreamFaults,
-    Faults, MeFault, PayrollFaults, PayrollMessages, RocketChatFailureBody, RocketChatFaults,
-    TxtyFaults, TxtyKeyAlphabet, XmlNaming,
+    Faults, MeFault, NoKey, PasswordCheck, PayrollFaults, PayrollMessages, RocketChatFailureBody,
+    RocketChatFaults, TxtyFaults, TxtyKeyAlphabet, XmlNaming,
 };
 pub use server::{ReferenceServer, ServeOptions, serve};

@@ -53,8 +53,10 @@ enum HeaderProblem {
 
 impl Respond for Payroll {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        if self.faults.post_only && request.method.as_str() != "POST" {
-            return reply::empty(405).insert_header("allow", "POST");
+        if self.faults.post_only
+            && let Some(refusal) = reply::refuse_unless_post(request.method.as_str())
+        {
+            return refusal;
         }
         let order = if self.faults.password_checked_first {
             [PASSWORD, USER_NAME]

@@ -23,6 +23,12 @@ pub(crate) fn empty(status: u16) -> ResponseTemplate {
     ResponseTemplate::new(status)
 }
 
+/// The 405 a POST-only route (the `post_only` variants) gives any other method; `None`
+/// for a POST.
+pub(crate) fn refuse_unless_post(method: &str) -> Option<ResponseTemplate> {
+    (method != "POST").then(|| empty(405).insert_header("allow", "POST"))
+}
+
 /// How one server writes bodies: keys in the order the responder built them, or reversed
 /// (a conformant variant: no document promises an order).
 #[derive(Clone, Copy, Debug, Default)]

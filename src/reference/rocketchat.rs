@@ -22,9 +22,6 @@ use super::server::{Context, Route};
 use super::store::{IssuedTokens, lock};
 use super::tokens::{BASE64URL, meteor_id, random_string, sha256_hex};
 
-/// Windows either side the `accept_stale_codes` mutant accepts (an hour of 30 s).
-const STALE_SKEW: u64 = 120;
-
 const LOGIN: &str = r"^/api/v1/login/?$";
 const ME: &str = r"^/api/v1/me/?$";
 const LOGOUT: &str = r"^/api/v1/logout/?$";
@@ -208,8 +205,7 @@ impl RocketChat {
                     if self.faults.accept_any_code
                         || factor.accepts(c)
                         || (self.faults.code_prefix_compare && factor.accepts_prefix(c, 4))
-                        || (self.faults.accept_stale_codes
-                            && factor.accepts_within(c, STALE_SKEW))
+                        || (self.faults.accept_stale_codes && factor.accepts_stale(c))
                         || (self.faults.trust_header_code
                             && params::header(request, "x-2fa-code").as_deref() == Some(c)) => {}
                 Some(_) => {

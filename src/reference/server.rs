@@ -102,9 +102,7 @@ pub async fn serve(
     options: ServeOptions,
 ) -> Result<ReferenceServer, ReferenceError> {
     let accounts = Arc::new(
-        Accounts::from_profile(profile)?
-            .comparing_prefix(options.faults.password_prefix)
-            .ignoring_case(options.faults.password_ignores_case),
+        Accounts::from_profile(profile)?.with_password_check(options.faults.password_check),
     );
     let bind_error = |source| ReferenceError::Bind {
         addr: options.bind,

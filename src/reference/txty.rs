@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::accounts::{Accounts, RefAccount};
-use super::faults::{TxtyFaults, TxtyKeyAlphabet, XmlNaming};
+use super::faults::{NoKey, TxtyFaults, TxtyKeyAlphabet, XmlNaming};
 use super::params::{self, Params};
 use super::reply::{self, Render};
 use super::server::{Context, Route};
@@ -64,8 +64,10 @@ struct TxtyResponder {
 
 impl Respond for TxtyResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        if self.state.faults.post_only && request.method.as_str() != "POST" {
-            return reply::empty(405).insert_header("allow", "POST");
+        if self.state.faults.post_only
+            && let Some(refusal) = reply::refuse_unless_post(request.method.as_str())
+        {
+            return refusal;
         }
         let params = request_params(request);
         let outcome = match self.endpoint {
@@ -146,18 +148,22 @@ impl Txty {
 
     fn added_tf(&self, account: &RefAccount, params: &Params) -> Outcome {
         let mut body = json!({"status": self.success_word(), "success": "ADDED_TF"});
-        if self.faults.null_newapikey {
-            body["newapikey"] = Value::Null;
-        }
-        if self.faults.empty_newapikey {
-            body["newapikey"] = json!([]);
-        }
+        self.mark_no_key(&mut body);
         if self.faults.key_with_added_tf
             && let Outcome::Success(issued) = self.issue_key(account, params)
         {
             body["newapikey"] = issued["newapikey"].clone();
         }
         Outcome::Success(body)
+    }
+
+    /// Writes what the `no_key` variant puts where no key is issued.
+    fn mark_no_key(&self, body: &mut Value) {
+        match self.faults.no_key {
+            NoKey::Absent => {}
+            NoKey::Null => body["newapikey"] = Value::Null,
+            NoKey::EmptyArray => body["newapikey"] = json!([]),
+        }
     }
 
     /// The `status` of success bodies.
@@ -180,12 +186,7 @@ impl Txty {
             login["pass"] = json!(pass);
         }
         let mut body = json!({"status": "error", "error": error, "login": login});
-        if self.faults.null_newapikey {
-            body["newapikey"] = Value::Null;
-        }
-        if self.faults.empty_newapikey {
-            body["newapikey"] = json!([]);
-        }
+        self.mark_no_key(&mut body);
         Outcome::Error(body)
     }
 

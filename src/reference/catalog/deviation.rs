@@ -1,7 +1,7 @@
 //! One named deviation of a reference server, and the whole catalog.
 
 use super::super::api::Api;
-use super::super::faults::Faults;
+use super::super::faults::{Faults, PasswordCheck};
 
 /// The edit that turns the correct behaviour into a deviation.
 pub(super) type Edit = fn(&mut Faults);
@@ -108,13 +108,13 @@ fn shared_mutants(api: Api) -> Vec<Deviation> {
             api,
             "password-ignores-case",
             "passwords are compared ignoring case, so the password in swapped case logs in (login security)",
-            |f| f.password_ignores_case = true,
+            |f| f.password_check = PasswordCheck::IgnoreCase,
         ),
         Deviation::mutant(
             api,
             "password-prefix",
             "passwords are compared on their first 8 characters only, so the password plus one character logs in (login security)",
-            |f| f.password_prefix = Some(8),
+            |f| f.password_check = PasswordCheck::Prefix(8),
         ),
     ]
 }

@@ -1,7 +1,7 @@
 //! Txty (seed 000): mutants and conformant variants.
 
 use super::super::api::Api;
-use super::super::faults::{TxtyKeyAlphabet, XmlNaming};
+use super::super::faults::{NoKey, TxtyKeyAlphabet, XmlNaming};
 use super::deviation::{Deviation, Edit};
 
 const API: Api = Api::Txty;
@@ -127,12 +127,12 @@ pub(super) fn deviations() -> Vec<Deviation> {
         v(
             "null-newapikey",
             "ADDED_TF and USER_NOT_FOUND carry \"newapikey\": null (no key either way)",
-            |f| f.txty.null_newapikey = true,
+            |f| f.txty.no_key = NoKey::Null,
         ),
         v(
             "empty-newapikey",
             "ADDED_TF and USER_NOT_FOUND carry \"newapikey\": [], as PHP writes an empty array",
-            |f| f.txty.empty_newapikey = true,
+            |f| f.txty.no_key = NoKey::EmptyArray,
         ),
         v(
             "post-only",
