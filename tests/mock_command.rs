@@ -177,3 +177,31 @@ fn sigterm_stops_it_cleanly() {
     let addr = served.base.trim_start_matches("http://").to_string();
     assert!(TcpStream::connect(addr).is_err(), "the port still answers");
 }
+
+#[test]
+fn verbose_runs_mask_the_keys_and_tokens_the_reference_issues() {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (spec, filter, masked) in [
+        ("specs/txty.yaml", "xml.login.primary", "<key>***</key>"),
+        ("specs/txty.yaml", "json.login.primary", r#""key": "***""#),
+        (
+            "specs/cielo24.yaml",
+            "login.query.password",
+            r#""ApiToken": "***""#,
+        ),
+        (
+            "specs/rocketchat.yaml",
+            "json.username",
+            r#""authToken": "***""#,
+        ),
+        ("specs/payroll.yaml", "login", r#""token": "***""#),
+    ] {
+        let out = conform(here, &["run", "-v", spec, "--filter", filter]);
+        assert_eq!(out.code, 0, "{}", out.all());
+        assert!(
+            out.stdout.contains(masked),
+            "{spec} {filter}: {}",
+            out.stdout
+        );
+    }
+}

@@ -24,13 +24,6 @@ pub enum Verdict {
     Error(String),
 }
 
-impl Verdict {
-    /// Whether this verdict is what the deviation's kind asks for.
-    pub fn is_good(&self) -> bool {
-        matches!(self, Verdict::Killed { .. } | Verdict::Passed)
-    }
-}
-
 /// One deviation and its verdict.
 #[derive(Clone, Debug)]
 pub struct DeviationResult {
