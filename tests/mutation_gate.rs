@@ -31,6 +31,15 @@ fn row_in<'a>(stdout: &'a str, spec: &str, kind: &str, id: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no row for {kind} {id} in:\n{stdout}"))
 }
 
+/// Asserts that the row of a deviation says `want`.
+fn assert_row(stdout: &str, kind: &str, id: &str, want: &str) {
+    let line = row(stdout, kind, id);
+    assert!(
+        line.contains(want),
+        "{kind} {id}: `{line}` lacks `{want}` in:\n{stdout}"
+    );
+}
+
 /// `killed/mutants` and `passed/variants` of the `overall:` line.
 fn overall(stdout: &str) -> (usize, usize, usize, usize) {
     let line = stdout
@@ -99,27 +108,15 @@ fn a_weak_spec_lets_mutants_survive_and_fails_the_gate() {
     let spec = spec.to_string_lossy();
     let out = conform(s.path(), &["mutate", &spec]);
     assert_eq!(out.code, 1, "{}", out.all());
-    assert!(
-        row(&out.stdout, "mutant", "bypass-2fa").contains("SURVIVED no case failed"),
-        "{}",
-        out.stdout
+    assert_row(
+        &out.stdout,
+        "mutant",
+        "bypass-2fa",
+        "SURVIVED no case failed",
     );
-    assert!(
-        row(&out.stdout, "mutant", "controlapikey-string").contains("SURVIVED"),
-        "{}",
-        out.stdout
-    );
-    // The one thing it checks still kills the mutant that breaks it.
-    assert!(
-        row(&out.stdout, "mutant", "wrong-error-code").contains("SURVIVED"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        row(&out.stdout, "mutant", "key-with-added-tf").contains("SURVIVED"),
-        "{}",
-        out.stdout
-    );
+    assert_row(&out.stdout, "mutant", "controlapikey-string", "SURVIVED");
+    assert_row(&out.stdout, "mutant", "wrong-error-code", "SURVIVED");
+    assert_row(&out.stdout, "mutant", "key-with-added-tf", "SURVIVED");
     let (killed, mutants, passed, variants) = overall(&out.stdout);
     assert!(killed < mutants, "{}", out.stdout);
     assert_eq!(passed, variants, "{}", out.stdout);
@@ -136,16 +133,13 @@ fn an_over_reaching_spec_falsely_fails_a_variant_with_its_report() {
     let spec = spec.to_string_lossy();
     let out = conform(s.path(), &["mutate", &spec, "--junit", "matrix.xml"]);
     assert_eq!(out.code, 1, "{}", out.all());
-    assert!(
-        row(&out.stdout, "variant", "json-no-charset").contains("FAILED   falsely, in txty::login"),
-        "{}",
-        out.stdout
+    assert_row(
+        &out.stdout,
+        "variant",
+        "json-no-charset",
+        "FAILED   falsely, in txty::login",
     );
-    assert!(
-        row(&out.stdout, "variant", "extra-fields").contains("passed"),
-        "{}",
-        out.stdout
-    );
+    assert_row(&out.stdout, "variant", "extra-fields", "passed");
     assert!(
         out.stdout
             .contains("--- txty on variant txty/json-no-charset: txty::login"),
@@ -258,14 +252,6 @@ fn a_profile_without_the_two_factor_account_says_what_goes_unchecked() {
         "{}",
         out.stdout
     );
-    assert!(
-        row(&out.stdout, "mutant", "bypass-2fa").contains("SURVIVED"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        row(&out.stdout, "mutant", "form-rejected").contains("killed"),
-        "{}",
-        out.stdout
-    );
+    assert_row(&out.stdout, "mutant", "bypass-2fa", "SURVIVED");
+    assert_row(&out.stdout, "mutant", "form-rejected", "killed");
 }
