@@ -3,27 +3,38 @@
 use super::jwt::decode as decode_jwt;
 use super::outcome::{CheckFailure, Resolve};
 use super::response::{Response, any_string};
-use crate::mask::variants;
+use crate::mask::{Masker, detector_for};
 use crate::plan::Template;
 
-/// Whether a string of the JSON body (or of the XML view), decoded, contains `needle`:
-/// catches every escape a serializer may choose.
-fn decoded_strings_contain(response: &Response, needle: &str) -> bool {
-    response.document().is_some_and(|doc| {
-        any_string(doc, &mut |s| {
-            // A JWT's claims are only base64url-encoded: a password inside is readable.
-            s.contains(needle)
-                || decode_jwt(s).is_ok_and(|jwt| {
-                    any_string(&serde_json::Value::Object(jwt.payload), &mut |c| {
-                        c.contains(needle)
-                    })
-                })
+/// Whether a JWT's claims hold the value: they are only base64url-encoded JSON, so a
+/// password inside is readable, whatever escapes the JSON used.
+fn jwt_claims_leak(token: &str, detector: &Masker) -> bool {
+    decode_jwt(token).is_ok_and(|jwt| {
+        any_string(&serde_json::Value::Object(jwt.payload), &mut |c| {
+            detector.leaks(c)
         })
     })
 }
 
-/// Fails if the rendered value appears in a header or the body, in any encoding;
-/// the message names every place it appears.
+/// Every JWT-shaped token of a header value (`Bearer x.y.z`, a cookie holding one).
+fn jwt_tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=')))
+        .filter(|t| t.matches('.').count() == 2)
+}
+
+/// Whether a string of the JSON body (or of the XML view), decoded, holds the value,
+/// in a string or a JWT's claims: catches every escape a serializer may choose.
+fn decoded_strings_leak(response: &Response, detector: &Masker) -> bool {
+    response.document().is_some_and(|doc| {
+        any_string(doc, &mut |s| {
+            detector.leaks(s) || jwt_claims_leak(s, detector)
+        })
+    })
+}
+
+/// Fails if the rendered value appears in a header or the body, in any form a secret
+/// is searched under (any case, escaped, percent-encoded, in base64, in a JWT's
+/// claims); the message names every place it appears.
 pub fn eval_not_contains(
     template: &Template,
     response: &Response,
@@ -34,16 +45,14 @@ pub fn eval_not_contains(
         Ok(n) => n,
         Err(e) => return Some(CheckFailure::new("forbidden value", e)),
     };
-    let forms = variants(&needle);
+    let detector = detector_for(&needle);
     let mut places: Vec<String> = response
         .headers
         .iter()
-        .filter(|(_, v)| forms.iter().any(|f| v.contains(f.as_str())))
+        .filter(|(_, v)| detector.leaks(v) || jwt_tokens(v).any(|t| jwt_claims_leak(t, &detector)))
         .map(|(name, _)| format!("header `{name}`"))
         .collect();
-    let body = response.text();
-    if forms.iter().any(|f| body.contains(f.as_str())) || decoded_strings_contain(response, &needle)
-    {
+    if detector.leaks(response.text()) || decoded_strings_leak(response, &detector) {
         places.push("the body".to_string());
     }
     if places.is_empty() {
@@ -93,5 +102,37 @@ mod tests {
             );
         }
         assert_eq!(check(r#"{"login":{"pass":"***"}}"#), None);
+    }
+
+    #[test]
+    fn finds_the_value_in_case_base64_and_header_jwts() {
+        use base64::Engine;
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        let value = "Pæs/1 x";
+        let claims = URL_SAFE_NO_PAD.encode(r#"{"sub":"u","pw":"P\u00e6s\/1 x"}"#);
+        let jwt = format!("eyJhbGciOiJIUzI1NiJ9.{claims}.c2ln");
+        for (headers, body) in [
+            (vec![], value.to_uppercase()),
+            (vec![], STANDARD.encode(format!("alice:{value}"))),
+            (
+                vec![(
+                    "authorization",
+                    format!("Basic {}", STANDARD.encode(format!("alice:{value}"))),
+                )],
+                String::new(),
+            ),
+            (vec![("x-session", format!("Bearer {jwt}"))], String::new()),
+            (vec![], "%50%C3%a6%73%2f%31%20%78".to_string()),
+        ] {
+            let headers: Vec<(String, String)> = headers
+                .into_iter()
+                .map(|(n, v)| (n.to_string(), v))
+                .collect();
+            let response = Response::new(200, headers, body.clone().into_bytes());
+            assert!(
+                eval_not_contains(&Template::literal(value), &response, &Literal).is_some(),
+                "{body}"
+            );
+        }
     }
 }

@@ -107,16 +107,16 @@ impl CaseRunner<'_> {
         if !self.keep_exchanges && !outcome.failed() {
             outcome.steps.iter_mut().for_each(|s| s.exchange = None);
         }
-        // Most cases capture no secret: they share the run's masker instead of building
-        // their own.
-        if state.scope.secrets.is_empty() {
-            outcome.mask(self.masker);
-        } else {
-            let mut masker = self.masker.clone();
-            masker.extend_learnt(&state.scope.secrets);
-            outcome.mask(&masker);
-        }
+        outcome.mask(&self.case_masker(&state.scope));
         outcome
+    }
+
+    /// The run's masker plus what the case has learnt (the run's layer is shared, so
+    /// this copies only the case's own secrets).
+    fn case_masker(&self, scope: &Scope) -> Masker {
+        let mut masker = self.masker.clone();
+        masker.extend_learnt(scope.learnt());
+        masker
     }
 
     fn run_steps<'f>(
@@ -198,9 +198,18 @@ impl CaseRunner<'_> {
                 return Flow::Stop;
             }
         };
+        for issued in collect_issued(&response, &state.secret_paths) {
+            state.scope.learn(issued);
+        }
+        let failed_before = state.failures.len();
+        record_checks(&step.checks, &response, index, state);
+        run_captures(&step.captures, &response, index, state);
+        // Recorded once every secret this exchange carries is known: bodies are masked
+        // before they are cut to size, so no secret is cut in half and left readable.
+        let masker = self.case_masker(&state.scope);
         state.steps[index].exchange = Some(ExchangeRecord {
             request: record,
-            response: Some(response_record(&response)),
+            response: Some(response_record(&response, &masker)),
             duration,
         });
         if self.snapshots
@@ -208,10 +217,6 @@ impl CaseRunner<'_> {
         {
             state.steps[index].snapshot = Some(render_snapshot(&response, plan));
         }
-        collect_issued(&response, &state.secret_paths, &mut state.scope.secrets);
-        let failed_before = state.failures.len();
-        record_checks(&step.checks, &response, index, state);
-        run_captures(&step.captures, &response, index, state);
         if state.failures.len() > failed_before {
             return Flow::Stop;
         }
@@ -316,7 +321,7 @@ impl CaseRunner<'_> {
                 .current(role, source)
                 .await
                 .map_err(|e| e.to_string())?;
-            scope.secrets.push(code.clone());
+            scope.learn(code.clone());
             scope.code = Some(code);
         }
         if wants_wrong {
@@ -325,12 +330,12 @@ impl CaseRunner<'_> {
                 .wrong(role, source)
                 .await
                 .map_err(|e| e.to_string())?;
-            scope.secrets.push(code.clone());
+            scope.learn(code.clone());
             scope.wrong_code = Some(code);
         }
         if wants_stale {
             let code = CodeLedger::stale(source).map_err(|e| e.to_string())?;
-            scope.secrets.push(code.clone());
+            scope.learn(code.clone());
             scope.stale_code = Some(code);
         }
         Ok(())
@@ -450,32 +455,48 @@ fn from_check(f: CheckFailure, check: &Check, step: usize) -> Failure {
     }
 }
 
-/// JSON bodies up to this size are recorded pretty-printed.
-const PRETTY_LIMIT: usize = 16 * 1024;
-
-/// The response as reports show it. A JSON body is recorded pretty-printed, as serde
-/// writes it: the masker then sees every string decoded, whatever escapes the server
-/// used (`\u0026`, `\/`), so no secret is shown after decoding.
-fn response_record(response: &Response) -> ResponseRecord {
+/// The response as reports show it, masked, with the body cut to
+/// [`RECORD_BODY_LIMIT`]. A JSON body is recorded pretty-printed, as serde writes it,
+/// whatever its size: the masker then sees every string decoded, whatever escapes the
+/// server used (`\u0026`, `\/`). The body is masked before it is cut, over enough text
+/// that no secret straddles the cut unseen.
+fn response_record(response: &Response, masker: &Masker) -> ResponseRecord {
     let text = response.text();
-    let pretty = (text.len() <= PRETTY_LIMIT)
-        .then(|| response.json().ok())
-        .flatten()
+    let pretty = response
+        .json()
+        .ok()
         .and_then(|v| serde_json::to_string_pretty(v).ok());
-    let body = if let Some(pretty) = pretty {
-        pretty
-    } else if text.len() > RECORD_BODY_LIMIT {
-        let mut cut = RECORD_BODY_LIMIT;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        format!("{}… ({} bytes in all)", &text[..cut], response.body.len())
+    let body = pretty.as_deref().unwrap_or(text);
+    let window = RECORD_BODY_LIMIT + masker.longest_secret().saturating_mul(16).max(4096);
+    let masked = masker.mask(prefix(body, window));
+    let body = if masked.len() > RECORD_BODY_LIMIT || body.len() > window {
+        format!(
+            "{}… ({} bytes in all)",
+            prefix(&masked, RECORD_BODY_LIMIT),
+            response.body.len()
+        )
     } else {
-        text.to_string()
+        masked
     };
+    let mut headers = response.headers.clone();
+    for (_, value) in &mut headers {
+        masker.mask_in_place(value);
+    }
     ResponseRecord {
         status: response.status,
-        headers: response.headers.clone(),
+        headers,
         body,
     }
+}
+
+/// The longest prefix of `text` of at most `limit` bytes that ends on a character.
+fn prefix(text: &str, limit: usize) -> &str {
+    if text.len() <= limit {
+        return text;
+    }
+    let mut cut = limit;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &text[..cut]
 }

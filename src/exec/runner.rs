@@ -68,6 +68,24 @@ impl RunSummary {
     }
 }
 
+/// The user name and password a target URL carries (`https://user:pass@host`), decoded:
+/// credentials, masked like the profile's.
+fn userinfo(target: &Url) -> Vec<String> {
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    [
+        Some(decode(target.username())),
+        target.password().map(decode),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|s| !s.is_empty())
+    .collect()
+}
+
 /// Runs every case of `plan`; `target_of(spec_index)` gives each spec's base URL.
 pub async fn run_plan(
     plan: &Plan,
@@ -78,7 +96,12 @@ pub async fn run_plan(
     let started = Instant::now();
     let client = build_client(&options.client)?;
     let ledger = CodeLedger::new(options.fresh_codes);
-    let masker = Masker::new(plan.profile.secrets());
+    let masker = Masker::new(
+        plan.profile
+            .secrets()
+            .into_iter()
+            .chain(targets.iter().flat_map(userinfo)),
+    );
     let runners: Vec<CaseRunner> = targets
         .iter()
         .map(|base| CaseRunner {

@@ -1,7 +1,7 @@
 //! The values a case's templates read: accounts, captures, and the codes and
 //! random values generated for the current request.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use indexmap::IndexMap;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
@@ -9,8 +9,8 @@ use rand::Rng;
 use serde_json::Value;
 
 use crate::assert::Resolve;
-use crate::plan::{Expr, Part, Template, swap_case};
-use crate::profile::{AccountRole, Profile};
+use crate::plan::{Expr, Part, Template};
+use crate::profile::{Account, AccountRole, Profile};
 
 /// Characters escaped in values substituted into a path segment.
 const PATH_SEGMENT: &AsciiSet = &CONTROLS
@@ -27,19 +27,31 @@ const PATH_SEGMENT: &AsciiSet = &CONTROLS
     .add(b'%');
 
 /// Template values of one running case.
+///
+/// Secrecy is a property of the values it yields: every value read from a secret source
+/// (a password or key, a code, a secret capture) or computed from one — by any function,
+/// including functions added later — is learnt as a secret the moment it is evaluated,
+/// so the case masks it wherever it travels.
 #[derive(Debug)]
 pub struct Scope {
     profile: Arc<Profile>,
     account: Option<AccountRole>,
-    captures: IndexMap<String, Value>,
-    /// Secrets generated or captured during the case (to mask).
-    pub secrets: Vec<String>,
+    captures: IndexMap<String, Captured>,
+    /// Secrets generated, captured, issued or derived during the case (to mask).
+    learnt: Mutex<Vec<String>>,
     /// The code prepared for the current request.
     pub code: Option<String>,
     /// The wrong code prepared for the current request.
     pub wrong_code: Option<String>,
     /// The stale code prepared for the current step, if it asks for one.
     pub stale_code: Option<String>,
+}
+
+/// A captured value and whether it is secret.
+#[derive(Debug)]
+struct Captured {
+    value: Value,
+    secret: bool,
 }
 
 impl Scope {
@@ -49,7 +61,7 @@ impl Scope {
             profile,
             account,
             captures: IndexMap::new(),
-            secrets: Vec::new(),
+            learnt: Mutex::new(Vec::new()),
             code: None,
             wrong_code: None,
             stale_code: None,
@@ -61,58 +73,98 @@ impl Scope {
         self.account
     }
 
-    /// Stores a captured value; secret ones are remembered for masking.
+    /// Stores a captured value; secret ones are learnt for masking.
     pub fn capture(&mut self, name: &str, value: Value, secret: bool) {
         if secret {
-            match &value {
-                Value::String(s) => self.secrets.push(s.clone()),
-                Value::Null | Value::Bool(_) => {}
-                other => self.secrets.push(other.to_string()),
-            }
+            self.learn_value(&value);
         }
-        self.captures.insert(name.to_string(), value);
+        self.captures
+            .insert(name.to_string(), Captured { value, secret });
     }
 
+    /// Learns a secret of the case (a code, an issued credential).
+    pub fn learn(&self, secret: impl Into<String>) {
+        let secret = secret.into();
+        let mut learnt = self.learnt.lock().unwrap_or_else(|e| e.into_inner());
+        if !learnt.contains(&secret) {
+            learnt.push(secret);
+        }
+    }
+
+    fn learn_value(&self, value: &Value) {
+        match value {
+            Value::String(s) => self.learn(s.clone()),
+            Value::Null | Value::Bool(_) => {}
+            other => self.learn(other.to_string()),
+        }
+    }
+
+    /// The secrets learnt so far, in the order learnt.
+    pub fn learnt(&self) -> Vec<String> {
+        self.learnt
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// How many secrets have been learnt.
+    pub fn learnt_count(&self) -> usize {
+        self.learnt.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// The value of an expression; a secret one is learnt before it is returned.
     fn eval(&self, expr: &Expr) -> Result<Value, String> {
+        let (value, secret) = self.eval_marked(expr)?;
+        if secret {
+            self.learn_value(&value);
+        }
+        Ok(value)
+    }
+
+    /// The value of an expression and whether it is secret: read from a secret source,
+    /// or computed from one.
+    fn eval_marked(&self, expr: &Expr) -> Result<(Value, bool), String> {
+        let prepared = |code: &Option<String>, what: &str| {
+            code.clone()
+                .map(|c| (Value::String(c), true))
+                .ok_or_else(|| format!("no {what} was prepared"))
+        };
+        let public = |v: String| Ok((Value::String(v), false));
         match expr {
             Expr::Account { role, field } => {
                 let role = role.or(self.account).ok_or("the case has no account")?;
-                self.profile
+                let value = self
+                    .profile
                     .account(role)
                     .and_then(|a| a.field(field))
-                    .map(|v| Value::String(v.to_string()))
-                    .ok_or_else(|| format!("account `{}` has no `{field}`", role.name()))
+                    .ok_or_else(|| format!("account `{}` has no `{field}`", role.name()))?;
+                Ok((
+                    Value::String(value.to_string()),
+                    Account::is_secret_field(field),
+                ))
             }
             Expr::Capture(name) => self
                 .captures
                 .get(name)
-                .cloned()
+                .map(|c| (c.value.clone(), c.secret))
                 .ok_or_else(|| format!("`{name}` was not captured")),
-            Expr::Code => self
-                .code
-                .clone()
-                .map(Value::String)
-                .ok_or_else(|| "no code was prepared".into()),
-            Expr::WrongCode => self
-                .wrong_code
-                .clone()
-                .map(Value::String)
-                .ok_or_else(|| "no wrong code was prepared".into()),
-            Expr::SwapCase(inner) => match self.eval(inner)? {
-                Value::String(s) => Ok(Value::String(swap_case(&s))),
-                other => Ok(other),
-            },
-            Expr::StaleCode => self
-                .stale_code
-                .clone()
-                .map(Value::String)
-                .ok_or_else(|| "no stale code was prepared".into()),
-            Expr::Uuid => Ok(Value::String(uuid::Uuid::new_v4().to_string())),
-            Expr::RandomHex(n) => Ok(Value::String(random_from(b"0123456789abcdef", *n))),
-            Expr::RandomAlnum(n) => Ok(Value::String(random_from(
+            Expr::Code => prepared(&self.code, "code"),
+            Expr::WrongCode => prepared(&self.wrong_code, "wrong code"),
+            Expr::StaleCode => prepared(&self.stale_code, "stale code"),
+            Expr::Call(func, inner) => {
+                let (value, secret) = self.eval_marked(inner)?;
+                let value = match value {
+                    Value::String(s) => Value::String(func.apply(&s)),
+                    other => other,
+                };
+                Ok((value, secret))
+            }
+            Expr::Uuid => public(uuid::Uuid::new_v4().to_string()),
+            Expr::RandomHex(n) => public(random_from(b"0123456789abcdef", *n)),
+            Expr::RandomAlnum(n) => public(random_from(
                 b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
                 *n,
-            ))),
+            )),
             Expr::Var(name) => Err(format!("`vars.{name}` has no value")),
         }
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use serde_saphyr::Spanned;
 
-use super::template::{Expr, Template, TemplateError};
+use super::template::{Expr, Func, Template, TemplateError};
 use crate::diagnostic::{Diagnostic, SourceFile, Span, did_you_mean};
 use crate::profile::AccountRole;
 
@@ -245,8 +245,9 @@ impl<'a> Ctx<'a> {
                 }
             },
             Expr::Uuid | Expr::RandomHex(_) | Expr::RandomAlnum(_) | Expr::Var(_) => true,
-            Expr::SwapCase(inner) => {
-                if let Expr::Account { role, field } = inner.as_ref()
+            Expr::Call(func, inner) => {
+                if *func == Func::SwapCase
+                    && let Expr::Account { role, field } = inner.as_ref()
                     && let Some(role) = role.or(self.case_account)
                 {
                     self.require(Requirement::CaseSensitive(role, field.clone()));

@@ -27,4 +27,4 @@ pub use model::{
     SnapshotPlan, SpecPlan, StepPlan,
 };
 pub use select::Selection;
-pub use template::{Expr, Part, Template, TemplateError, swap_case};
+pub use template::{Expr, Func, Part, Template, TemplateError, swap_case};

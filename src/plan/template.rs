@@ -33,32 +33,56 @@ pub enum Expr {
     RandomAlnum(usize),
     /// A `vars.*` value (only before planning substitutes it).
     Var(String),
-    /// The value of another expression with upper and lower case swapped (`swapcase(...)`),
-    /// to try a password that differs only in case.
-    SwapCase(Box<Expr>),
+    /// A function applied to the value of another expression (`swapcase(account.password)`).
+    /// What a function makes of a secret is as secret as its argument, whatever the
+    /// function: the exec stage masks it.
+    Call(Func, Box<Expr>),
+}
+
+/// A function of one value, written `NAME(VALUE)` in a template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Func {
+    /// Upper and lower case swapped, to try a password that differs only in case.
+    SwapCase,
+}
+
+impl Func {
+    /// Every function, by name.
+    pub const ALL: [Func; 1] = [Func::SwapCase];
+
+    /// The name written in templates.
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::SwapCase => "swapcase",
+        }
+    }
+
+    /// The function of a name.
+    pub fn parse(name: &str) -> Option<Func> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Applies the function to a text value.
+    pub fn apply(self, value: &str) -> String {
+        match self {
+            Func::SwapCase => swap_case(value),
+        }
+    }
 }
 
 impl Expr {
-    /// Whether the value must be masked in output (credentials, codes, captures).
-    pub fn is_secret_source(&self) -> bool {
-        matches!(
-            self,
-            Expr::Account { field, .. } if field == "password" || field == "secure_key"
-        ) || matches!(self, Expr::Code | Expr::WrongCode | Expr::StaleCode)
-            || matches!(self, Expr::SwapCase(inner) if inner.is_secret_source())
-    }
-
     /// Whether the expression yields a different value each time (random, codes).
     pub fn is_generated(&self) -> bool {
-        matches!(
-            self,
+        match self {
             Expr::Code
-                | Expr::WrongCode
-                | Expr::StaleCode
-                | Expr::Uuid
-                | Expr::RandomHex(_)
-                | Expr::RandomAlnum(_)
-        ) || matches!(self, Expr::SwapCase(inner) if inner.is_generated())
+            | Expr::WrongCode
+            | Expr::StaleCode
+            | Expr::Uuid
+            | Expr::RandomHex(_)
+            | Expr::RandomAlnum(_) => true,
+            Expr::Call(_, inner) => inner.is_generated(),
+            Expr::Account { .. } | Expr::Capture(_) | Expr::Var(_) => false,
+        }
     }
 }
 
@@ -78,7 +102,7 @@ impl fmt::Display for Expr {
             Expr::RandomHex(n) => write!(f, "random_hex({n})"),
             Expr::RandomAlnum(n) => write!(f, "random_alnum({n})"),
             Expr::Var(name) => write!(f, "vars.{name}"),
-            Expr::SwapCase(inner) => write!(f, "swapcase({inner})"),
+            Expr::Call(func, inner) => write!(f, "{}({inner})", func.name()),
         }
     }
 }
@@ -227,20 +251,7 @@ impl fmt::Display for Template {
     }
 }
 
-/// `text` with upper and lower case swapped (what `swapcase(...)` yields).
-pub fn swap_case(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_lowercase() {
-                c.to_uppercase().collect::<Vec<_>>()
-            } else if c.is_uppercase() {
-                c.to_lowercase().collect()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
-}
+pub use crate::mask::swap_case;
 
 fn parse_expr(src: &str) -> Result<Expr, TemplateError> {
     let unknown = |why: &str, suggestion: Option<String>| TemplateError::Unknown {
@@ -249,13 +260,16 @@ fn parse_expr(src: &str) -> Result<Expr, TemplateError> {
         suggestion,
     };
     if let Some((name, arg)) = src.strip_suffix(')').and_then(|s| s.split_once('(')) {
-        if name.trim() == "swapcase" {
+        if let Some(func) = Func::parse(name.trim()) {
             return match parse_expr(arg.trim())? {
-                Expr::Var(_) | Expr::SwapCase(_) => Err(unknown(
-                    "swapcase takes an account field, a capture or a code",
+                Expr::Var(_) | Expr::Call(..) => Err(unknown(
+                    &format!(
+                        "{} takes an account field, a capture or a code",
+                        func.name()
+                    ),
                     None,
                 )),
-                inner => Ok(Expr::SwapCase(Box::new(inner))),
+                inner => Ok(Expr::Call(func, Box::new(inner))),
             };
         }
         let n: usize = arg
@@ -380,7 +394,16 @@ mod tests {
         let t = Template::parse("{{ swapcase(account.password) }}").unwrap();
         let expr = t.sole_expr().unwrap();
         assert_eq!(expr.to_string(), "swapcase(account.password)");
-        assert!(expr.is_secret_source());
+        assert_eq!(
+            expr,
+            &Expr::Call(
+                Func::SwapCase,
+                Box::new(Expr::Account {
+                    role: None,
+                    field: "password".into()
+                })
+            )
+        );
         assert!(Template::parse("{{ swapcase(vars.x) }}").is_err());
         assert!(Template::parse("{{ swapcase(swapcase(code)) }}").is_err());
         assert_eq!(swap_case("Tr0ub4dor&3-Ärger"), "tR0UB4DOR&3-äRGER");

@@ -11,9 +11,14 @@ pub struct ProfileSpec {
     /// The accounts specs log in with.
     #[serde(default)]
     pub accounts: AccountsSpec,
-    /// Free values specs read as `vars.*` (path prefixes, field names, ...).
+    /// Free values specs read as `vars.*` (path prefixes, field names, ...). A value
+    /// filled from the environment is a secret (masked in all output) unless its name is
+    /// listed in `public_vars`.
     #[serde(default)]
     pub vars: IndexMap<String, Spanned<String>>,
+    /// Names of `vars` that may be shown even when filled from the environment.
+    #[serde(default)]
+    pub public_vars: Vec<Spanned<String>>,
 }
 
 /// The accounts of a profile.

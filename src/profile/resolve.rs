@@ -7,7 +7,7 @@ use serde_saphyr::Spanned;
 
 use super::env::{EnvSource, expand};
 use super::model::{AccountSpec, ProfileSpec};
-use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::diagnostic::{Diagnostic, SourceFile, did_you_mean};
 use crate::otp::TotpGenerator;
 
 /// Which profile account a case uses.
@@ -80,6 +80,12 @@ impl Account {
     /// The text fields templates may read.
     pub const FIELDS: [&'static str; 4] = ["username", "email", "password", "secure_key"];
 
+    /// Whether a field is a secret (masked wherever it or a value derived from it goes):
+    /// every field but the names an account is known by.
+    pub fn is_secret_field(name: &str) -> bool {
+        !matches!(name, "username" | "email")
+    }
+
     /// Values that must never be shown: password, key, TOTP secret, static code.
     pub fn secrets(&self) -> Vec<String> {
         let mut out: Vec<String> = [&self.password, &self.secure_key, &self.totp_secret]
@@ -103,6 +109,9 @@ pub struct Profile {
     pub accounts: IndexMap<AccountRole, Account>,
     /// Free values for `vars.*`.
     pub vars: IndexMap<String, String>,
+    /// Names of the `vars` filled from the environment and not declared public: their
+    /// values are secrets.
+    pub secret_vars: Vec<String>,
 }
 
 impl Profile {
@@ -111,9 +120,17 @@ impl Profile {
         self.accounts.get(&role)
     }
 
-    /// Every secret of every account.
+    /// Every secret of every account, and the values of secret vars.
     pub fn secrets(&self) -> Vec<String> {
-        self.accounts.values().flat_map(Account::secrets).collect()
+        let vars = self
+            .secret_vars
+            .iter()
+            .filter_map(|name| self.vars.get(name).cloned());
+        self.accounts
+            .values()
+            .flat_map(Account::secrets)
+            .chain(vars)
+            .collect()
     }
 }
 
@@ -135,8 +152,28 @@ pub fn resolve_profile(
         }
     }
     let mut vars = IndexMap::new();
+    let mut secret_vars = Vec::new();
+    for name in &raw.public_vars {
+        if !raw.vars.contains_key(&name.value) {
+            let d = Diagnostic::error(
+                "public var",
+                source.span_of(&name.referenced),
+                format!("`{}` is not one of the profile's vars", name.value),
+            );
+            errors.push(
+                match did_you_mean(&name.value, raw.vars.keys().map(String::as_str)) {
+                    Some(help) => d.with_help(help),
+                    None => d,
+                },
+            );
+        }
+    }
     for (name, value) in raw.vars {
+        let from_env = value.value.contains("${");
         if let Some(v) = text(Some(value), source, env, &mut errors) {
+            if from_env && !raw.public_vars.iter().any(|p| p.value == name) {
+                secret_vars.push(name.clone());
+            }
             vars.insert(name, v);
         }
     }
@@ -145,6 +182,7 @@ pub fn resolve_profile(
             name: source.name.clone(),
             accounts,
             vars,
+            secret_vars,
         })
     } else {
         Err(errors)
