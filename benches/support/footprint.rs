@@ -99,7 +99,9 @@ pub fn masking_section() {
 /// stays proportional to the text.
 fn long_secret_rows() {
     println!("\n## Masker with one long repetitive secret\n");
-    println!("| secret | build ms | build heap MiB | mask 64 KiB + secret, ms | µs per secret KiB (build) |");
+    println!(
+        "| secret | build ms | build heap MiB | mask 64 KiB + secret, ms | µs per secret KiB (build) |"
+    );
     println!("| ---: | ---: | ---: | ---: | ---: |");
     for kib in [1usize, 10, 100] {
         let secret = "Ab1-".repeat(kib * 256);

@@ -2,6 +2,8 @@
 //! temporary directory, against servers on loopback.
 #![allow(dead_code)]
 
+pub mod secret_forms;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -66,9 +68,19 @@ pub fn conform_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 
 /// Runs the binary off the async runtime so in-process servers keep serving.
 pub async fn conform_async(cwd: PathBuf, args: Vec<String>) -> Output {
+    conform_env_async(cwd, args, Vec::new()).await
+}
+
+/// [`conform_async`] with extra environment variables.
+pub async fn conform_env_async(
+    cwd: PathBuf,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+) -> Output {
     tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        conform(&cwd, &args)
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        conform_env(&cwd, &args, &env)
     })
     .await
     .expect("join")
