@@ -61,6 +61,26 @@ mod tests {
     }
 
     #[test]
+    fn env_filled_vars_are_secrets_unless_public() {
+        let src = SourceFile::new(
+            "p.yaml",
+            "vars:\n  key: ${API_KEY}\n  region: ${REGION}\n  path: /api\npublic_vars: [region]\n",
+        );
+        let env = HashMap::from([
+            ("API_KEY".to_string(), "k-123".to_string()),
+            ("REGION".to_string(), "eu-1".to_string()),
+        ]);
+        let p = resolve_profile(&src, &env).unwrap();
+        assert_eq!(p.secret_vars, ["key"]);
+        assert_eq!(p.secrets(), ["k-123"]);
+
+        let src = SourceFile::new("p.yaml", "vars:\n  key: x\npublic_vars: [keys]\n");
+        let errs = resolve_profile(&src, &env).unwrap_err();
+        assert_eq!(errs[0].label, "`keys` is not one of the profile's vars");
+        assert_eq!(errs[0].help.as_deref(), Some("did you mean `key`?"));
+    }
+
+    #[test]
     fn unknown_key_and_missing_env_are_errors() {
         let src = SourceFile::new("p.yaml", "accounts:\n  primary:\n    usrname: a\n");
         let errs = resolve_profile(&src, &HashMap::new()).unwrap_err();
