@@ -470,3 +470,87 @@ pub(crate) fn block_code(block: Block) -> &'static str {
         Block::User => "LOGIN_BLOCKED_FOR_USER",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_per_duration_parses_with_humantime() {
+        let limit: RateLimit = "10/60s".parse().unwrap();
+        assert_eq!(
+            limit,
+            RateLimit {
+                calls: 10,
+                window: Duration::from_secs(60)
+            }
+        );
+        let lockout: Lockout = " 3 / 1m 30s ".parse().unwrap();
+        assert_eq!(lockout.failures, 3);
+        assert_eq!(lockout.window, Duration::from_secs(90));
+        assert_eq!(lockout.ip_failures(), 15);
+        assert_eq!(limit.to_string(), "10/1m");
+        assert_eq!(
+            "10".parse::<RateLimit>(),
+            Err(GuardParseError::Shape("10".into()))
+        );
+        assert_eq!(
+            "0/1s".parse::<Lockout>(),
+            Err(GuardParseError::Count("0".into()))
+        );
+        assert_eq!(
+            "x/1s".parse::<Lockout>(),
+            Err(GuardParseError::Count("x".into()))
+        );
+        assert_eq!(
+            "3/soon".parse::<RateLimit>(),
+            Err(GuardParseError::Duration("soon".into()))
+        );
+        assert_eq!(
+            "3/0s".parse::<RateLimit>(),
+            Err(GuardParseError::Duration("0s".into()))
+        );
+        assert_eq!(
+            GuardParseError::Shape("10".into()).to_string(),
+            "`10` is not N/DURATION (e.g. 10/60s)"
+        );
+    }
+
+    #[test]
+    fn guards_describe_themselves() {
+        assert!(Guards::default().is_off());
+        assert_eq!(Guards::default().to_string(), "no guards");
+        let all = Guards {
+            rate_limit: Some("3/1s".parse().unwrap()),
+            lockout: Some("5/2s".parse().unwrap()),
+            totp_no_reuse: true,
+        };
+        assert!(!all.is_off());
+        assert_eq!(
+            all.to_string(),
+            "rate limit 3/1s, lockout 5/2s, no TOTP reuse"
+        );
+    }
+
+    #[test]
+    fn a_used_code_is_refused_until_it_expires() {
+        let used = UsedCodes::default();
+        assert!(used.first_use("bob", 7, 100, 50));
+        assert!(!used.first_use("bob", 7, 100, 60));
+        assert!(used.first_use("alice", 7, 100, 60), "per user");
+        assert!(used.first_use("bob", 8, 130, 60), "per window");
+        // Past its validity the entry is forgotten (the code would not verify anyway).
+        assert!(used.first_use("bob", 7, 200, 100));
+    }
+
+    #[test]
+    fn failure_lists_keep_only_what_the_threshold_needs() {
+        let mut list = VecDeque::new();
+        for at in 0..10 {
+            push_bounded(&mut list, at, 3);
+        }
+        assert_eq!(list, VecDeque::from([7, 8, 9]));
+        assert_eq!(recent(Some(&list), 7), 2);
+        assert_eq!(recent(None, 0), 0);
+    }
+}
