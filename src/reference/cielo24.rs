@@ -4,7 +4,8 @@
 //! `securekey`) or the `x-auth-*` headers, including the stale `x-auth-key` alias of
 //! `x-auth-password` that the page's third example still shows. Errors are HTTP 400 with the
 //! documented Error Format `{"ErrorType","ErrorComment"}`; success is
-//! `{"ApiToken":"<32 lowercase hex>"}`.
+//! `{"ApiToken":"<32 lowercase hex>"}`. Under the lockout guard a blocked login gets the
+//! Error Format with an `ErrorType` naming the block (`LOGIN_BLOCKED_FOR_USER`).
 
 use std::sync::{Arc, Mutex};
 

@@ -11,6 +11,8 @@
 //!   are single-use and die after 5 wrong codes; any failure is 401.
 //! - `GET /account/me` with `Authorization: Bearer <jwt>`: 200 `{"username"}` for an
 //!   unexpired JWT this server signed, else 401.
+//! - Under the lockout guard, both login steps refuse a blocked user (or IP) with 401
+//!   `{"message"}` naming the block; a password step that asks for the code is not counted.
 
 use std::sync::{Arc, Mutex};
 

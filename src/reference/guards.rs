@@ -432,16 +432,23 @@ fn rate_headers(response: ResponseTemplate, limit: RateLimit, window: Window) ->
 /// TOTP codes accepted so far, refused when presented again while still valid.
 #[derive(Debug, Default)]
 pub(crate) struct UsedCodes {
-    /// `(username, window)` of each accepted code, with the Unix second it stops being valid.
-    used: Mutex<(HashSet<(String, u64)>, VecDeque<(u64, String, u64)>)>,
+    used: Mutex<Ledger>,
+}
+
+/// `(username, window)` of each accepted code, and when each stops being valid.
+#[derive(Debug, Default)]
+struct Ledger {
+    used: HashSet<(String, u64)>,
+    /// `(valid_until, username, window)`, in the order the codes were accepted.
+    expiries: VecDeque<(u64, String, u64)>,
 }
 
 impl UsedCodes {
     /// Records the code of `window` for `user`, valid until `valid_until` (Unix seconds);
     /// `false` when it was used already.
     pub(crate) fn first_use(&self, user: &str, window: u64, valid_until: u64, now: u64) -> bool {
-        let mut guard = lock(&self.used);
-        let (used, expiries) = &mut *guard;
+        let mut ledger = lock(&self.used);
+        let Ledger { used, expiries } = &mut *ledger;
         while expiries.front().is_some_and(|(until, _, _)| *until <= now) {
             if let Some((_, user, window)) = expiries.pop_front() {
                 used.remove(&(user, window));

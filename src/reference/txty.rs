@@ -4,7 +4,8 @@
 //! `$_REQUEST` does). Every answer is HTTP 200 by default: the document signals errors in
 //! the body only. A two-factor account first gets `ADDED_TF`, then `ADDED_KEY` when the same
 //! request carries a valid `tfkey`; wrong user, password or tfkey all give `USER_NOT_FOUND`
-//! with the documented echo of `user` and `pass`.
+//! with the documented echo of `user` and `pass`. Under the lockout guard a blocked login
+//! gets the same error body, its `error` naming the block (`LOGIN_BLOCKED_FOR_USER`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
