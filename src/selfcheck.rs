@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use url::Url;
 
 use crate::plan::Plan;
-use crate::reference::{Api, Faults, ReferenceError, ReferenceServer, ServeOptions, serve};
+use crate::reference::{Api, Faults, Guards, ReferenceError, ReferenceServer, ServeOptions, serve};
 
 /// Why the reference could not be started for a plan.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +71,16 @@ pub fn spec_api(spec: &crate::plan::SpecPlan) -> Result<Api, SelfCheckError> {
 
 /// Starts the reference for every API of `plan`, serving the plan's profile.
 pub async fn start_references(plan: &Plan, faults: &Faults) -> Result<References, SelfCheckError> {
+    start_references_with(plan, faults, &Guards::default()).await
+}
+
+/// [`start_references`] with guards on every server (rate limits, failed-login blocks,
+/// single-use TOTP codes), to check a runner against servers that guard logins.
+pub async fn start_references_with(
+    plan: &Plan,
+    faults: &Faults,
+    guards: &Guards,
+) -> Result<References, SelfCheckError> {
     let apis: Vec<Api> = plan.specs.iter().map(spec_api).collect::<Result<_, _>>()?;
     let mut servers = BTreeMap::new();
     for api in &apis {
@@ -79,6 +89,7 @@ pub async fn start_references(plan: &Plan, faults: &Faults) -> Result<References
         }
         let options = ServeOptions {
             faults: faults.clone(),
+            guards: guards.clone(),
             ..ServeOptions::default()
         };
         let server = serve(*api, &plan.profile, options)

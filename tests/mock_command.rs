@@ -205,3 +205,193 @@ fn verbose_runs_mask_the_keys_and_tokens_the_reference_issues() {
         );
     }
 }
+
+/// A plain HTTP/1.1 request with a JSON body; returns the whole response text.
+fn post_json(base: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
+    let addr = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    write!(stream, "{head}\r\n{body}").expect("send");
+    let mut text = String::new();
+    stream.read_to_string(&mut text).expect("read");
+    text
+}
+
+/// The value of header `name` in a response text (names compared ignoring case).
+fn header_of<'a>(response: &'a str, name: &str) -> Option<&'a str> {
+    let head = response.split("\r\n\r\n").next().unwrap_or_default();
+    head.lines().skip(1).find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim()
+            .eq_ignore_ascii_case(name)
+            .then_some(value.trim())
+    })
+}
+
+const ALICE_RIGHT: &str = r#"{"user":"alice","password":"Tr0ub4dor&3-primary"}"#;
+const ALICE_WRONG: &str = r#"{"user":"alice","password":"wrong"}"#;
+
+#[test]
+fn rate_limit_answers_rocket_chats_429_after_n_calls() {
+    // A long window: four calls never straddle two windows, however slow the machine.
+    let served = serve(&["--api", "rocketchat", "--rate-limit", "3/60s"]);
+    for remaining in ["2", "1", "0"] {
+        let answer = get(&served.base, "/api/v1/me");
+        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+        assert_eq!(
+            header_of(&answer, "x-ratelimit-limit"),
+            Some("3"),
+            "{answer}"
+        );
+        assert_eq!(
+            header_of(&answer, "x-ratelimit-remaining"),
+            Some(remaining),
+            "{answer}"
+        );
+    }
+    let refused = get(&served.base, "/api/v1/me");
+    assert!(refused.starts_with("HTTP/1.1 429"), "{refused}");
+    assert!(
+        refused.contains(r#"{"success":false,"error":"Error, too many requests. Please slow down. You must wait "#),
+        "{refused}"
+    );
+    assert!(
+        refused
+            .contains(" seconds before trying this endpoint again. [error-too-many-requests]\"}"),
+        "{refused}"
+    );
+    assert_eq!(header_of(&refused, "retry-after"), None, "{refused}");
+    let reset: u128 = header_of(&refused, "x-ratelimit-reset")
+        .and_then(|v| v.parse().ok())
+        .expect("X-RateLimit-Reset in epoch milliseconds");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_millis();
+    assert!(reset > now && reset <= now + 60_000, "{reset} vs {now}");
+    // The login route has a window of its own.
+    let login = post_json(&served.base, "/api/v1/login", &[], ALICE_RIGHT);
+    assert!(login.starts_with("HTTP/1.1 200"), "{login}");
+}
+
+#[test]
+fn lockout_blocks_correct_credentials_after_n_failures() {
+    let served = serve(&["--api", "rocketchat", "--lockout", "2/60s"]);
+    for _ in 0..2 {
+        let wrong = post_json(&served.base, "/api/v1/login", &[], ALICE_WRONG);
+        assert!(wrong.contains(r#""error":"Unauthorized""#), "{wrong}");
+    }
+    let blocked = post_json(&served.base, "/api/v1/login", &[], ALICE_RIGHT);
+    assert!(blocked.starts_with("HTTP/1.1 401"), "{blocked}");
+    assert!(
+        blocked.ends_with(r#"{"success":false,"status":"error","error":"error-login-blocked-for-user","message":"Login has been temporarily blocked For User"}"#),
+        "{blocked}"
+    );
+    // X-Real-IP names the client: ten failures from one IP (5 × 2) block that IP.
+    for i in 0..10 {
+        let body = format!(r#"{{"user":"ghost{i}","password":"x"}}"#);
+        post_json(
+            &served.base,
+            "/api/v1/login",
+            &[("X-Real-IP", "192.0.2.9")],
+            &body,
+        );
+    }
+    let bob = r#"{"user":"bob","password":"c0rrect-h0rse-2fa"}"#;
+    let ip_blocked = post_json(
+        &served.base,
+        "/api/v1/login",
+        &[("X-Real-IP", "192.0.2.9")],
+        bob,
+    );
+    assert!(
+        ip_blocked.contains(r#""error":"error-login-blocked-for-ip""#),
+        "{ip_blocked}"
+    );
+    let elsewhere = post_json(&served.base, "/api/v1/login", &[], bob);
+    assert!(
+        elsewhere.contains(r#""error":"totp-required""#),
+        "{elsewhere}"
+    );
+}
+
+#[test]
+fn totp_no_reuse_refuses_a_code_the_second_time() {
+    let profile = conform::profile::reference_profile();
+    let Some(conform::profile::CodeSource::Totp(generator)) = profile
+        .account(conform::profile::AccountRole::TwoFactor)
+        .and_then(|a| a.code.clone())
+    else {
+        panic!("the reference profile's two_factor account has TOTP");
+    };
+    let served = serve(&["--api", "rocketchat", "--totp-no-reuse"]);
+    let body = format!(
+        r#"{{"user":"bob","password":"c0rrect-h0rse-2fa","code":"{}"}}"#,
+        generator.current()
+    );
+    let first = post_json(&served.base, "/api/v1/login", &[], &body);
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    let again = post_json(&served.base, "/api/v1/login", &[], &body);
+    assert!(again.contains(r#""error":"totp-invalid""#), "{again}");
+}
+
+#[test]
+fn guard_flags_are_checked_and_named_on_start() {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = conform(here, &["mock", "--api", "txty", "--rate-limit", "ten/60s"]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains("`ten` is not a count of at least 1"),
+        "{}",
+        out.stderr
+    );
+    let out = conform(here, &["mock", "--api", "txty", "--lockout", "3"]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains("`3` is not N/DURATION"),
+        "{}",
+        out.stderr
+    );
+
+    let mut served = serve(&[
+        "--api",
+        "payroll",
+        "--rate-limit",
+        "3/1s",
+        "--lockout",
+        "5/2s",
+        "--totp-no-reuse",
+    ]);
+    assert!(get(&served.base, "/login").contains("x-ratelimit-limit: 3"));
+    // SIGTERM, not a kill: the server has written its stderr in full once it exits.
+    let pid = served.child.id().to_string();
+    let status = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {pid}")])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    served.child.wait().expect("wait");
+    let mut stderr = String::new();
+    served
+        .child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    assert!(
+        stderr.contains(
+            "serving the payroll reference (rate limit 3/1s, lockout 5/2s, no TOTP reuse) at http://127.0.0.1:"
+        ),
+        "{stderr}"
+    );
+}

@@ -67,6 +67,17 @@ pub struct MockArgs {
     /// List the mutants and variants of every API (or of --api) and exit.
     #[arg(long)]
     pub list: bool,
+    /// Rate-limit every route per client IP like Rocket.Chat: N calls per DURATION
+    /// (e.g. 10/60s), then 429 until the window ends.
+    #[arg(long, value_name = "N/DURATION")]
+    pub rate_limit: Option<conform::reference::RateLimit>,
+    /// Block logins like Rocket.Chat after N failures within DURATION per user, 5×N per
+    /// client IP (e.g. 10/5m); correct credentials are refused too while blocked.
+    #[arg(long, value_name = "N/DURATION")]
+    pub lockout: Option<conform::reference::Lockout>,
+    /// Refuse a TOTP code presented again while it is still valid (RFC 6238 §5.2).
+    #[arg(long)]
+    pub totp_no_reuse: bool,
 }
 
 /// Which specs and profile to use.

@@ -2,8 +2,8 @@
 
 use conform::profile::{ProcessEnv, load_profile, reference_profile};
 use conform::reference::{
-    Api, Deviation, DeviationKind, Faults, ServeOptions, catalog, deviations_of, find_deviation,
-    serve,
+    Api, Deviation, DeviationKind, Faults, Guards, ServeOptions, catalog, deviations_of,
+    find_deviation, serve,
 };
 
 use super::args::MockArgs;
@@ -35,7 +35,7 @@ pub fn mock(args: MockArgs) -> u8 {
         eprintln!("error: --api is required");
         return EXIT_INVALID;
     };
-    let (faults, serving) = match chosen_deviation(api, &args) {
+    let (faults, mut serving) = match chosen_deviation(api, &args) {
         Ok(Some(d)) => (d.faults.clone(), format!("{} {}", d.kind.name(), d.id)),
         Ok(None) => (Faults::default(), "reference".to_string()),
         Err(message) => {
@@ -43,6 +43,14 @@ pub fn mock(args: MockArgs) -> u8 {
             return EXIT_INVALID;
         }
     };
+    let guards = Guards {
+        rate_limit: args.rate_limit,
+        lockout: args.lockout,
+        totp_no_reuse: args.totp_no_reuse,
+    };
+    if !guards.is_off() {
+        serving = format!("{serving} ({guards})");
+    }
     let profile = match &args.profile {
         Some(path) => match load_profile(path, &ProcessEnv) {
             Ok(p) => p,
@@ -62,6 +70,7 @@ pub fn mock(args: MockArgs) -> u8 {
             bind: std::net::SocketAddr::new(args.bind, args.port),
             recycle_after: Some(RECYCLE_AFTER),
             faults,
+            guards,
         };
         let server = match serve(api, &profile, options).await {
             Ok(s) => s,

@@ -3,8 +3,11 @@
 //! Every account needs a username and a password, and a second factor the server can verify
 //! by itself (a TOTP secret or a fixed code; a code command only works on the client side).
 
+use std::sync::Arc;
+
 use super::error::ReferenceError;
 use super::faults::PasswordCheck;
+use super::guards::UsedCodes;
 use crate::otp::{TotpGenerator, now_unix};
 use crate::profile::{Account, AccountRole, CodeSource, Profile};
 
@@ -33,6 +36,17 @@ impl SecondFactor {
             }
             SecondFactor::Static(expected) => !code.is_empty() && code == expected,
         }
+    }
+
+    /// The TOTP window `code` is valid in now and the Unix second that window's code stops
+    /// being accepted; `None` for a static code or an invalid one.
+    fn totp_validity(&self, code: &str) -> Option<(u64, u64)> {
+        let SecondFactor::Totp(generator) = self else {
+            return None;
+        };
+        let window = generator.verify(code.trim(), now_unix(), TOTP_SKEW)?;
+        let until = (window + TOTP_SKEW + 1).saturating_mul(generator.period());
+        Some((window, until))
     }
 
     /// Whether `code` is valid within an hour either side: the check of the
@@ -121,6 +135,8 @@ pub(crate) struct Accounts {
     list: Vec<RefAccount>,
     /// How passwords are compared (a mutant may loosen it).
     password_check: PasswordCheck,
+    /// TOTP codes already accepted, when a code may be used only once.
+    used_codes: Option<Arc<UsedCodes>>,
 }
 
 impl Accounts {
@@ -144,6 +160,7 @@ impl Accounts {
         Ok(Self {
             list,
             password_check: PasswordCheck::Exact,
+            used_codes: None,
         })
     }
 
@@ -152,6 +169,33 @@ impl Accounts {
         Self {
             password_check: check,
             ..self
+        }
+    }
+
+    /// The same accounts, a TOTP code accepted only once when `refuse_reuse` is set.
+    pub(crate) fn with_totp_no_reuse(self, refuse_reuse: bool) -> Self {
+        Self {
+            used_codes: refuse_reuse.then(Arc::default),
+            ..self
+        }
+    }
+
+    /// Whether `code` is `account`'s second factor now: [`SecondFactor::accepts`], and,
+    /// under the no-reuse guard, a TOTP code not accepted before (RFC 6238 §5.2). An
+    /// accepted code is used up. Static codes have no validity to wait out and are not
+    /// guarded.
+    pub(crate) fn code_ok(&self, account: &RefAccount, code: &str) -> bool {
+        let Some(factor) = &account.second_factor else {
+            return false;
+        };
+        if !factor.accepts(code) {
+            return false;
+        }
+        match (&self.used_codes, factor.totp_validity(code)) {
+            (Some(used), Some((window, until))) => {
+                used.first_use(&account.username, window, until, now_unix())
+            }
+            _ => true,
         }
     }
 

@@ -4,7 +4,8 @@
 //! `securekey`) or the `x-auth-*` headers, including the stale `x-auth-key` alias of
 //! `x-auth-password` that the page's third example still shows. Errors are HTTP 400 with the
 //! documented Error Format `{"ErrorType","ErrorComment"}`; success is
-//! `{"ApiToken":"<32 lowercase hex>"}`.
+//! `{"ApiToken":"<32 lowercase hex>"}`. Under the lockout guard a blocked login gets the
+//! Error Format with an `ErrorType` naming the block (`LOGIN_BLOCKED_FOR_USER`).
 
 use std::sync::{Arc, Mutex};
 
@@ -13,14 +14,17 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::accounts::Accounts;
 use super::faults::{Cielo24ErrorBody, Cielo24Faults, Cielo24TokenFormat};
+use super::guards::{Attempt, Block, Login, block_code, block_text};
 use super::params::{self, Params};
 use super::reply::{self, Render};
-use super::server::{Context, Route};
+use super::server::{Context, Handler, Route};
 use super::store::{IssuedTokens, lock};
 use super::tokens::random_hex;
 
 const LOGIN: &str = r"^/api/account/login/?$";
 const LOGOUT: &str = r"^/api/account/logout/?$";
+/// The `ErrorType` of wrong credentials.
+const LOGIN_INVALID: &str = "LOGIN_INVALID";
 
 /// The cielo24 routes, sharing one token store.
 pub(crate) fn routes(context: &Context, faults: Cielo24Faults) -> Vec<Route> {
@@ -30,41 +34,69 @@ pub(crate) fn routes(context: &Context, faults: Cielo24Faults) -> Vec<Route> {
         tokens: Mutex::new(IssuedTokens::default()),
         render: context.render,
     });
-    [(LOGIN, Endpoint::Login), (LOGOUT, Endpoint::Logout)]
-        .into_iter()
-        .map(|(path, endpoint)| Route {
+    vec![
+        Route {
             methods: &["GET"],
-            path,
-            responder: Arc::new(Cielo24Responder {
-                state: state.clone(),
-                endpoint,
-            }),
-        })
-        .collect()
+            path: LOGIN,
+            handler: Handler::Login(state.clone()),
+        },
+        Route {
+            methods: &["GET"],
+            path: LOGOUT,
+            handler: Handler::Plain(Arc::new(Logout(state))),
+        },
+    ]
 }
 
-#[derive(Clone, Copy, Debug)]
-enum Endpoint {
-    Login,
-    Logout,
-}
+/// `GET /api/account/logout`.
+struct Logout(Arc<Cielo24>);
 
-struct Cielo24Responder {
-    state: Arc<Cielo24>,
-    endpoint: Endpoint,
-}
-
-impl Respond for Cielo24Responder {
+impl Respond for Logout {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let query = Params::query(request);
         let answer = self
-            .state
+            .0
             .check_version(&query)
-            .and_then(|()| match self.endpoint {
-                Endpoint::Login => self.state.login(request, &query),
-                Endpoint::Logout => self.state.logout(&query),
-            });
-        answer.unwrap_or_else(|failure| self.state.error(failure))
+            .and_then(|()| self.0.logout(&query));
+        answer.unwrap_or_else(|failure| self.0.error(failure))
+    }
+}
+
+impl Login for Cielo24 {
+    fn claimed_user(&self, request: &Request) -> Option<String> {
+        self.credentials(request, &Params::query(request)).username
+    }
+
+    fn attempt(&self, request: &Request) -> (ResponseTemplate, Attempt) {
+        let query = Params::query(request);
+        let answer = self
+            .check_version(&query)
+            .and_then(|()| self.login(request, &query));
+        let user = || self.claimed_user(request);
+        match answer {
+            Ok(response) => {
+                let attempt =
+                    user().map_or(Attempt::NotCounted, |user| Attempt::Succeeded { user });
+                (response, attempt)
+            }
+            Err(failure) => {
+                // Missing parameters and a wrong `v` are not login attempts.
+                let attempt = if failure.kind == LOGIN_INVALID {
+                    Attempt::Failed { user: user() }
+                } else {
+                    Attempt::NotCounted
+                };
+                (self.error(failure), attempt)
+            }
+        }
+    }
+
+    /// The documented Error Format, its `ErrorType` naming the block.
+    fn refuse_blocked(&self, _request: &Request, block: Block) -> ResponseTemplate {
+        self.error(Failure {
+            kind: block_code(block),
+            comment: block_text(block).to_string(),
+        })
     }
 }
 
@@ -170,7 +202,7 @@ impl Cielo24 {
         });
         if !valid {
             return Err(Failure {
-                kind: "LOGIN_INVALID",
+                kind: LOGIN_INVALID,
                 comment: "Invalid username, password or secure key".into(),
             });
         }

@@ -11,6 +11,8 @@
 //!   are single-use and die after 5 wrong codes; any failure is 401.
 //! - `GET /account/me` with `Authorization: Bearer <jwt>`: 200 `{"username"}` for an
 //!   unexpired JWT this server signed, else 401.
+//! - Under the lockout guard, both login steps refuse a blocked user (or IP) with 401
+//!   `{"message"}` naming the block; a password step that asks for the code is not counted.
 
 use std::sync::{Arc, Mutex};
 
@@ -19,9 +21,10 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::accounts::{Accounts, RefAccount};
 use super::faults::ColdstreamFaults;
+use super::guards::{Attempt, Block, Login, block_text};
 use super::params::{self, JsonBody, Params, json_text};
 use super::reply::{self, Render};
-use super::server::{Context, Route};
+use super::server::{Context, Handler, Route};
 use super::store::{IssuedTokens, lock};
 use super::tokens::{JwtKey, random_hex, unsigned};
 use crate::otp::now_unix;
@@ -40,43 +43,86 @@ pub(crate) fn routes(context: &Context, faults: ColdstreamFaults) -> Vec<Route> 
         tickets: Mutex::new(IssuedTokens::default()),
         render: context.render,
     });
-    [
-        (LOGIN, "POST", Endpoint::Login),
-        (MFA, "POST", Endpoint::Mfa),
-        (ME, "GET", Endpoint::Me),
+    vec![
+        Route {
+            methods: &["POST"],
+            path: LOGIN,
+            handler: Handler::Login(Arc::new(PasswordStep(state.clone()))),
+        },
+        Route {
+            methods: &["POST"],
+            path: MFA,
+            handler: Handler::Login(Arc::new(MfaStep(state.clone()))),
+        },
+        Route {
+            methods: &["GET"],
+            path: ME,
+            handler: Handler::Plain(Arc::new(MeEndpoint(state))),
+        },
     ]
-    .into_iter()
-    .map(|(path, verb, endpoint)| Route {
-        methods: if verb == "GET" { &["GET"] } else { &["POST"] },
-        path,
-        responder: Arc::new(ColdstreamResponder {
-            state: state.clone(),
-            endpoint,
-        }),
-    })
-    .collect()
 }
 
-#[derive(Clone, Copy, Debug)]
-enum Endpoint {
-    Login,
-    Mfa,
-    Me,
-}
+/// `POST /account/login`.
+struct PasswordStep(Arc<Coldstream>);
 
-struct ColdstreamResponder {
-    state: Arc<Coldstream>,
-    endpoint: Endpoint,
-}
+/// `POST /account/login/mfa`.
+struct MfaStep(Arc<Coldstream>);
 
-impl Respond for ColdstreamResponder {
+/// `GET /account/me`.
+struct MeEndpoint(Arc<Coldstream>);
+
+impl Respond for MeEndpoint {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        match self.endpoint {
-            Endpoint::Login => self.state.login(request),
-            Endpoint::Mfa => self.state.mfa(request),
-            Endpoint::Me => self.state.me(request),
-        }
+        self.0.me(request)
     }
+}
+
+impl Login for PasswordStep {
+    fn claimed_user(&self, request: &Request) -> Option<String> {
+        inputs(request, self.0.faults.accept_json_body)?
+            .non_empty("username")
+            .map(str::to_string)
+    }
+
+    fn attempt(&self, request: &Request) -> (ResponseTemplate, Attempt) {
+        self.0.login(request)
+    }
+
+    fn refuse_blocked(&self, _request: &Request, block: Block) -> ResponseTemplate {
+        self.0.refusal(401, block_text(block))
+    }
+}
+
+impl Login for MfaStep {
+    /// The account whose login the mfaToken continues.
+    fn claimed_user(&self, request: &Request) -> Option<String> {
+        let inputs = inputs(request, true)?;
+        let mfa_token = inputs.non_empty("mfaToken")?;
+        let tickets = lock(&self.0.tickets);
+        tickets.get(mfa_token).map(|t| t.username.clone())
+    }
+
+    fn attempt(&self, request: &Request) -> (ResponseTemplate, Attempt) {
+        self.0.mfa(request)
+    }
+
+    fn refuse_blocked(&self, _request: &Request, block: Block) -> ResponseTemplate {
+        self.0.refusal(401, block_text(block))
+    }
+}
+
+fn succeeded(response: ResponseTemplate, user: &str) -> (ResponseTemplate, Attempt) {
+    let user = user.to_string();
+    (response, Attempt::Succeeded { user })
+}
+
+fn failed(response: ResponseTemplate, user: Option<&str>) -> (ResponseTemplate, Attempt) {
+    let user = user.map(str::to_string);
+    (response, Attempt::Failed { user })
+}
+
+fn not_counted(response: ResponseTemplate) -> (ResponseTemplate, Attempt) {
+    (response, Attempt::NotCounted)
 }
 
 /// A pending second step: whose login it continues, until when, and how many wrong codes.
@@ -131,9 +177,9 @@ impl Coldstream {
         self.message(400, &format!("Missing required parameter: {name}"))
     }
 
-    fn login(&self, request: &Request) -> ResponseTemplate {
+    fn login(&self, request: &Request) -> (ResponseTemplate, Attempt) {
         let Some(inputs) = inputs(request, self.faults.accept_json_body) else {
-            return self.message(400, "The request body is not valid JSON");
+            return not_counted(self.message(400, "The request body is not valid JSON"));
         };
         let (Some(username), Some(password)) =
             (inputs.non_empty("username"), inputs.non_empty("password"))
@@ -143,10 +189,10 @@ impl Coldstream {
             } else {
                 "password"
             };
-            return self.missing(name);
+            return not_counted(self.missing(name));
         };
         if inputs.non_empty("identityToken").is_none() && !self.faults.ignore_identity_token {
-            return self.missing("identityToken");
+            return not_counted(self.missing("identityToken"));
         }
         let account = self.accounts.by_username(username).filter(|a| {
             self.faults.accept_wrong_password
@@ -154,10 +200,11 @@ impl Coldstream {
                 || (self.faults.mfa_token_for_wrong_password && a.second_factor.is_some())
         });
         let Some(account) = account else {
-            return self.refusal(
+            let refusal = self.refusal(
                 self.faults.credentials_error_status,
                 "Invalid username or password",
             );
+            return failed(refusal, Some(username));
         };
         if account.second_factor.is_none() || self.faults.skip_mfa {
             let mut body = self.access_body(&account.username);
@@ -167,7 +214,7 @@ impl Coldstream {
             if self.faults.null_mfa_token_field {
                 body["mfaToken"] = Value::Null;
             }
-            return self.render.json(200, &body);
+            return succeeded(self.render.json(200, &body), &account.username);
         }
         let mfa_token = random_hex(32);
         let ticket = MfaTicket {
@@ -188,52 +235,58 @@ impl Coldstream {
         {
             body.extend(access);
         }
-        self.render.json(200, &body)
+        // The password was right; the second step decides (like Rocket.Chat's totp-required).
+        not_counted(self.render.json(200, &body))
     }
 
-    fn mfa(&self, request: &Request) -> ResponseTemplate {
+    fn mfa(&self, request: &Request) -> (ResponseTemplate, Attempt) {
         let Some(inputs) = inputs(request, true) else {
-            return self.message(400, "The request body is not valid JSON");
+            return not_counted(self.message(400, "The request body is not valid JSON"));
         };
         let Some(mfa_token) = inputs.non_empty("mfaToken") else {
-            return self.missing("mfaToken");
+            return not_counted(self.missing("mfaToken"));
         };
         let Some(code) = inputs.non_empty("code") else {
-            return self.missing("code");
+            return not_counted(self.missing("code"));
         };
         let mut tickets = lock(&self.tickets);
         let Some(ticket) = tickets.get_mut(mfa_token) else {
             drop(tickets);
             return self.unknown_mfa_token(code);
         };
+        let user = ticket.username.clone();
         if now_unix() >= ticket.expires_at {
             tickets.remove(mfa_token);
-            return self.message(401, BAD_MFA_TOKEN);
+            return failed(self.message(401, BAD_MFA_TOKEN), Some(&user));
         }
-        let Some(account) = self.code_owner(&ticket.username, code) else {
+        let Some(account) = self.code_owner(&user, code) else {
             ticket.wrong_codes += 1;
             if ticket.wrong_codes >= self.faults.mfa_max_attempts {
                 tickets.remove(mfa_token);
             }
-            return self.refusal(401, "Invalid code");
+            return failed(self.refusal(401, "Invalid code"), Some(&user));
         };
         if !self.faults.mfa_token_reusable {
             tickets.remove(mfa_token);
         }
-        self.render.json(200, &self.access_body(&account.username))
+        let access = self.access_body(&account.username);
+        succeeded(self.render.json(200, &access), &account.username)
     }
 
     /// An mfaToken this server never issued (or forgot): refused, unless the
     /// `accept_unknown_mfa_token` fault lets any two-factor account's code through.
-    fn unknown_mfa_token(&self, code: &str) -> ResponseTemplate {
+    fn unknown_mfa_token(&self, code: &str) -> (ResponseTemplate, Attempt) {
         let owner = self.faults.accept_unknown_mfa_token.then(|| {
             self.accounts
                 .iter()
-                .find(|a| a.second_factor.as_ref().is_some_and(|f| f.accepts(code)))
+                .find(|a| self.accounts.code_ok(a, code))
         });
         match owner.flatten() {
-            Some(account) => self.render.json(200, &self.access_body(&account.username)),
-            None => self.refusal(401, BAD_MFA_TOKEN),
+            Some(account) => {
+                let access = self.access_body(&account.username);
+                succeeded(self.render.json(200, &access), &account.username)
+            }
+            None => failed(self.refusal(401, BAD_MFA_TOKEN), None),
         }
     }
 
@@ -244,7 +297,7 @@ impl Coldstream {
         let valid_for = |account: &RefAccount| {
             account.second_factor.as_ref().is_some_and(|f| {
                 self.faults.accept_any_code
-                    || (!self.faults.refuse_valid_code && f.accepts(code))
+                    || (!self.faults.refuse_valid_code && self.accounts.code_ok(account, code))
                     || (self.faults.accept_stale_codes && f.accepts_stale(code))
             })
         };

@@ -327,6 +327,13 @@ pub struct RocketChatFaults {
     pub extra_me_fields: bool,
     /// Variant: length of `authToken` in base64url characters. Default 43.
     pub auth_token_length: usize,
+    /// Mutant: `data.userId` is not the user's id, and `/api/v1/me` accepts the token only
+    /// with the right one (`data.me._id`), so the returned pair does not work.
+    pub wrong_user_id: bool,
+    /// Variant: `data.me` (and `/api/v1/me`) lack `name`, `emails`, `statusConnection` and
+    /// `utcOffset`, as for a service account that never opened a client (`IUser` marks
+    /// them optional).
+    pub me_minimal: bool,
 }
 
 impl Default for RocketChatFaults {
@@ -356,6 +363,8 @@ impl Default for RocketChatFaults {
             success_flag: true,
             extra_me_fields: false,
             auth_token_length: 43,
+            wrong_user_id: false,
+            me_minimal: false,
         }
     }
 }

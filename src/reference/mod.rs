@@ -2,7 +2,8 @@
 //!
 //! Lives apart from the runner pipeline: it serves the documented behaviour of each API over
 //! HTTP (on wiremock) so the spec suite can check itself, and never reads specs. [`Faults`]
-//! switch single promises off to build deliberately broken variants.
+//! switch single promises off to build deliberately broken variants; [`Guards`] add what
+//! guarded real servers do (rate limits, failed-login blocks, single-use TOTP codes).
 
 mod accounts;
 mod api;
@@ -11,6 +12,7 @@ mod cielo24;
 mod coldstream;
 mod error;
 mod faults;
+mod guards;
 mod params;
 mod payroll;
 mod reply;
@@ -32,4 +34,5 @@ pub use faults::{
     Faults, MeFault, NoKey, PasswordCheck, PayrollFaults, PayrollMessages, RocketChatFailureBody,
     RocketChatFaults, TxtyFaults, TxtyKeyAlphabet, XmlNaming,
 };
+pub use guards::{GuardParseError, Guards, LOCKOUT_IP_RATIO, Lockout, RateLimit};
 pub use server::{ReferenceServer, ServeOptions, serve};

@@ -3,18 +3,20 @@
 //! The outcome is in the body (`status`, integer `code`, `token` or `message`) and the HTTP
 //! status is 200 throughout, as the page puts codes in the body only. The token is the
 //! example's kind of JWT: HS256, header `{"typ":"JWT","alg":"HS256"}`, claims
-//! `{"user","exp": now + 1800}`. The API has no second factor.
+//! `{"user","exp": now + 1800}`. The API has no second factor. Under the lockout guard a
+//! blocked login gets code 403 and a message naming the block (the page has no such case).
 
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::{Request, ResponseTemplate};
 
 use super::accounts::Accounts;
 use super::faults::{PayrollFaults, PayrollMessages};
+use super::guards::{Attempt, Block, Login, block_text};
 use super::params;
 use super::reply::{self, Render};
-use super::server::{Context, Route};
+use super::server::{Context, Handler, Route};
 use super::tokens::{JwtKey, random_hex, unsigned};
 use crate::otp::now_unix;
 
@@ -33,7 +35,7 @@ pub(crate) fn routes(context: &Context, faults: PayrollFaults) -> Vec<Route> {
     vec![Route {
         methods: &["GET", "POST"],
         path: LOGIN,
-        responder: Arc::new(state),
+        handler: Handler::Login(Arc::new(state)),
     }]
 }
 
@@ -51,12 +53,27 @@ enum HeaderProblem {
     Empty,
 }
 
-impl Respond for Payroll {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+impl Login for Payroll {
+    fn claimed_user(&self, request: &Request) -> Option<String> {
+        params::header(request, USER_NAME).filter(|user| !user.trim().is_empty())
+    }
+
+    fn attempt(&self, request: &Request) -> (ResponseTemplate, Attempt) {
+        self.login(request)
+    }
+
+    /// The documented `{status, code, message}`, code 403, the message naming the block.
+    fn refuse_blocked(&self, _request: &Request, block: Block) -> ResponseTemplate {
+        self.error(403, &format!("{}.", block_text(block)))
+    }
+}
+
+impl Payroll {
+    fn login(&self, request: &Request) -> (ResponseTemplate, Attempt) {
         if self.faults.post_only
             && let Some(refusal) = reply::refuse_unless_post(request.method.as_str())
         {
-            return refusal;
+            return (refusal, Attempt::NotCounted);
         }
         let order = if self.faults.password_checked_first {
             [PASSWORD, USER_NAME]
@@ -65,14 +82,19 @@ impl Respond for Payroll {
         };
         for name in order {
             if let Some(problem) = self.header_problem(request, name) {
-                return self.error(self.required_code(), &self.required_message(name, problem));
+                let refusal =
+                    self.error(self.required_code(), &self.required_message(name, problem));
+                return (refusal, Attempt::NotCounted);
             }
         }
         let user = params::header(request, USER_NAME).unwrap_or_default();
         let password = params::header(request, PASSWORD).unwrap_or_default();
+        let failed = || Attempt::Failed {
+            user: Some(user.clone()),
+        };
         let account = self.accounts.by_username(&user);
         if account.is_none() && self.faults.unknown_user_unauthorized {
-            return self.error(401, "Unauthorized.");
+            return (self.error(401, "Unauthorized."), failed());
         }
         let valid = account.is_some_and(|a| {
             self.faults.accept_wrong_password
@@ -84,7 +106,7 @@ impl Respond for Payroll {
                 PayrollMessages::Generic => "Login failed.",
                 _ => "Data not found.",
             };
-            return self.error(404, message);
+            return (self.error(404, message), failed());
         }
         let status = if self.faults.status_success {
             "success"
@@ -102,11 +124,8 @@ impl Respond for Payroll {
         if self.faults.null_fields {
             body["message"] = Value::Null;
         }
-        self.render.json(200, &body)
+        (self.render.json(200, &body), Attempt::Succeeded { user })
     }
-}
-
-impl Payroll {
     fn header_problem(&self, request: &Request, name: &str) -> Option<HeaderProblem> {
         match params::header(request, name) {
             None => Some(HeaderProblem::Missing),

@@ -15,10 +15,11 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::accounts::{Accounts, RefAccount};
 use super::faults::{MeFault, RocketChatFailureBody, RocketChatFaults};
+use super::guards::{Attempt, Block, Login};
 use super::params::{self, JsonBody, Params};
 use super::reply::{self, Render};
 use super::rocketchat_login::{LoginRequest, Password, Selector, form_object, parse_login};
-use super::server::{Context, Route};
+use super::server::{Context, Handler, Route};
 use super::store::{IssuedTokens, lock};
 use super::tokens::{BASE64URL, meteor_id, random_string, sha256_hex};
 
@@ -45,29 +46,33 @@ pub(crate) fn routes(context: &Context, faults: RocketChatFaults) -> Vec<Route> 
         sessions: Mutex::new(IssuedTokens::default()),
         render: context.render,
     });
-    [
-        (LOGIN, "POST", Endpoint::Login),
-        (ME, "GET", Endpoint::Me),
-        (LOGOUT, "POST", Endpoint::Logout),
-    ]
-    .into_iter()
-    .map(|(path, verb, endpoint)| Route {
-        methods: match verb {
-            "GET" => &["GET"],
-            _ => &["POST"],
-        },
-        path,
-        responder: Arc::new(RocketChatResponder {
+    let plain = |endpoint| {
+        Handler::Plain(Arc::new(RocketChatResponder {
             state: state.clone(),
             endpoint,
-        }),
-    })
-    .collect()
+        }))
+    };
+    vec![
+        Route {
+            methods: &["POST"],
+            path: LOGIN,
+            handler: Handler::Login(state.clone()),
+        },
+        Route {
+            methods: &["GET"],
+            path: ME,
+            handler: plain(Endpoint::Me),
+        },
+        Route {
+            methods: &["POST"],
+            path: LOGOUT,
+            handler: plain(Endpoint::Logout),
+        },
+    ]
 }
 
 #[derive(Clone, Copy, Debug)]
 enum Endpoint {
-    Login,
     Me,
     Logout,
 }
@@ -80,11 +85,54 @@ struct RocketChatResponder {
 impl Respond for RocketChatResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         match self.endpoint {
-            Endpoint::Login => self.state.login(request),
             Endpoint::Me => self.state.me_endpoint(request),
             Endpoint::Logout => self.state.logout(request),
         }
     }
+}
+
+impl Login for RocketChat {
+    fn claimed_user(&self, request: &Request) -> Option<String> {
+        let body = self.read_body(request)?;
+        let LoginRequest::Password { selector, .. } =
+            parse_login(&body, None, self.faults.break_email_login)
+        else {
+            return None;
+        };
+        Some(match selector {
+            Selector::Username(name) => name,
+            Selector::Email(email) => self
+                .accounts
+                .by_email(&email)
+                .map_or(email, |a| a.username.clone()),
+        })
+    }
+
+    fn attempt(&self, request: &Request) -> (ResponseTemplate, Attempt) {
+        self.login(request)
+    }
+
+    /// Rocket.Chat's own errors (`Accounts.validateLoginAttempt`), in this server's
+    /// failure shape.
+    fn refuse_blocked(&self, _request: &Request, block: Block) -> ResponseTemplate {
+        let (error, message) = match block {
+            Block::Ip => (
+                "error-login-blocked-for-ip",
+                "Login has been temporarily blocked For IP",
+            ),
+            Block::User => (
+                "error-login-blocked-for-user",
+                "Login has been temporarily blocked For User",
+            ),
+        };
+        self.failure(json!(error), message, None)
+    }
+}
+
+/// A refusal that counts as a failed login of `user`.
+fn failed(response: ResponseTemplate, user: Option<&str>) -> (ResponseTemplate, Attempt) {
+    let user = user.map(str::to_string);
+    (response, Attempt::Failed { user })
 }
 
 /// Who an `authToken` belongs to, and the `userId` the login answered with.
@@ -105,12 +153,13 @@ struct RocketChat {
 }
 
 impl RocketChat {
-    fn login(&self, request: &Request) -> ResponseTemplate {
+    fn login(&self, request: &Request) -> (ResponseTemplate, Attempt) {
         let Some(body) = self.read_body(request) else {
-            return self.render.json(
+            let refusal = self.render.json(
                 400,
                 &json!({"success": false, "error": "Invalid request body"}),
             );
+            return (refusal, Attempt::NotCounted);
         };
         let code_header = params::header(request, "x-2fa-code").filter(|c| !c.is_empty());
         match parse_login(&body, code_header, self.faults.break_email_login) {
@@ -120,7 +169,7 @@ impl RocketChat {
                 password,
                 code,
             } => self.password_login(request, &selector, &password, code.as_deref()),
-            LoginRequest::Incomplete => self.unauthorized(),
+            LoginRequest::Incomplete => failed(self.unauthorized(), None),
         }
     }
 
@@ -152,7 +201,7 @@ impl RocketChat {
         }
     }
 
-    fn resume(&self, request: &Request, token: &str) -> ResponseTemplate {
+    fn resume(&self, request: &Request, token: &str) -> (ResponseTemplate, Attempt) {
         let session = lock(&self.sessions).get(token).cloned();
         let account = session
             .filter(|_| !self.faults.break_resume)
@@ -165,7 +214,7 @@ impl RocketChat {
             });
         match account {
             Some(account) => self.success(request, account, token),
-            None => self.failure(json!(403), LOGGED_OUT, None),
+            None => failed(self.failure(json!(403), LOGGED_OUT, None), None),
         }
     }
 
@@ -175,21 +224,25 @@ impl RocketChat {
         selector: &Selector,
         password: &Password,
         code: Option<&str>,
-    ) -> ResponseTemplate {
+    ) -> (ResponseTemplate, Attempt) {
         let account = match selector {
             Selector::Username(name) => self.accounts.by_username(name),
             Selector::Email(email) => self.accounts.by_email(email),
         };
         let Some(account) = account else {
-            return self.unauthorized();
+            let named = match selector {
+                Selector::Username(name) | Selector::Email(name) => name,
+            };
+            return failed(self.unauthorized(), Some(named));
         };
+        let user = Some(account.username.as_str());
         let password_ok = match password {
             Password::Plain(p) => self.accounts.password_ok(account, p),
             Password::Sha256(digest) => digest.eq_ignore_ascii_case(&sha256_hex(&account.password)),
         };
         let password_skipped = self.faults.code_skips_password && account.second_factor.is_some();
         if !password_ok && !self.faults.accept_wrong_password && !password_skipped {
-            return self.unauthorized();
+            return failed(self.unauthorized(), user);
         }
         let form_bypass = self.faults.form_bypasses_2fa && params::is_form(request);
         if let Some(factor) = &account.second_factor
@@ -199,17 +252,21 @@ impl RocketChat {
             let details = json!({"method": "totp", "availableMethods": ["totp"]});
             match code {
                 None => {
-                    return self.failure(json!("totp-required"), "TOTP Required", Some(details));
+                    let required =
+                        self.failure(json!("totp-required"), "TOTP Required", Some(details));
+                    return (required, Attempt::NotCounted);
                 }
                 Some(c)
                     if self.faults.accept_any_code
-                        || factor.accepts(c)
+                        || self.accounts.code_ok(account, c)
                         || (self.faults.code_prefix_compare && factor.accepts_prefix(c, 4))
                         || (self.faults.accept_stale_codes && factor.accepts_stale(c))
                         || (self.faults.trust_header_code
                             && params::header(request, "x-2fa-code").as_deref() == Some(c)) => {}
                 Some(_) => {
-                    return self.failure(json!("totp-invalid"), "TOTP Invalid", Some(details));
+                    let invalid =
+                        self.failure(json!("totp-invalid"), "TOTP Invalid", Some(details));
+                    return failed(invalid, user);
                 }
             }
         }
@@ -217,16 +274,27 @@ impl RocketChat {
         self.success(request, account, &token)
     }
 
-    fn success(&self, request: &Request, account: &RefAccount, token: &str) -> ResponseTemplate {
+    fn success(
+        &self,
+        request: &Request,
+        account: &RefAccount,
+        token: &str,
+    ) -> (ResponseTemplate, Attempt) {
         let id = self.id_of(account);
-        let user_id = if self.faults.user_id_differs {
+        let user_id = if self.faults.user_id_differs || self.faults.wrong_user_id {
             meteor_id()
         } else {
             id.clone()
         };
+        // The `wrong_user_id` mutant answers one id and checks `/me` against another.
+        let session_user_id = if self.faults.wrong_user_id {
+            id.clone()
+        } else {
+            user_id.clone()
+        };
         let session = Session {
             username: account.username.clone(),
-            user_id: user_id.clone(),
+            user_id: session_user_id,
         };
         lock(&self.sessions).insert(token.to_string(), session);
         let mut me = self.me(request, account, &id);
@@ -245,7 +313,10 @@ impl RocketChat {
         if self.faults.success_flag {
             body["success"] = json!(true);
         }
-        self.render.json(self.faults.success_status, &body)
+        let attempt = Attempt::Succeeded {
+            user: account.username.clone(),
+        };
+        (self.render.json(self.faults.success_status, &body), attempt)
     }
 
     fn id_of(&self, account: &RefAccount) -> String {
@@ -289,6 +360,11 @@ impl RocketChat {
         }
         if self.faults.me_fault == MeFault::MissingAvatarUrl {
             me.remove("avatarUrl");
+        }
+        if self.faults.me_minimal {
+            for optional in ["name", "emails", "statusConnection", "utcOffset"] {
+                me.remove(optional);
+            }
         }
         if self.faults.extra_me_fields {
             me.insert("language".into(), json!("en"));

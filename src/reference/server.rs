@@ -1,8 +1,9 @@
 //! Starting, recycling and stopping a reference server on wiremock.
 //!
-//! Each API contributes [`Route`]s (method, path pattern, responder); this module mounts
-//! them, counts the requests they answer, and re-mounts them now and then so that a
-//! long-running server does not keep every request in memory.
+//! Each API contributes [`Route`]s (method, path pattern, handler); this module mounts
+//! them, counts the requests they answer, passes them through the guards that are on
+//! (`guards.rs`), and re-mounts them now and then so that a long-running server does not
+//! keep every request in memory.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use super::accounts::Accounts;
 use super::api::Api;
 use super::error::ReferenceError;
 use super::faults::Faults;
+use super::guards::{Clock, Guard, Guards, Login, SystemClock};
 use super::reply::Render;
 use super::{cielo24, coldstream, payroll, rocketchat, txty};
 use crate::profile::Profile;
@@ -38,6 +40,9 @@ pub struct ServeOptions {
     pub recycle_after: Option<u64>,
     /// Deliberate deviations; the default is the correct behaviour.
     pub faults: Faults,
+    /// What guarded real servers add (rate limiting, failed-login blocking, TOTP
+    /// no-reuse); the default adds nothing.
+    pub guards: Guards,
 }
 
 impl Default for ServeOptions {
@@ -46,6 +51,7 @@ impl Default for ServeOptions {
             bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             recycle_after: None,
             faults: Faults::default(),
+            guards: Guards::default(),
         }
     }
 }
@@ -67,8 +73,27 @@ pub(crate) struct Route {
     pub(crate) methods: &'static [&'static str],
     /// An anchored regular expression for the URL path.
     pub(crate) path: &'static str,
-    /// The responder; its state lives outside the mock, so re-mounting keeps it.
-    pub(crate) responder: Arc<dyn Respond>,
+    /// Who answers; its state lives outside the mock, so re-mounting keeps it.
+    pub(crate) handler: Handler,
+}
+
+/// Who answers a route: any endpoint, or a login the lockout can watch.
+#[derive(Clone)]
+pub(crate) enum Handler {
+    /// An endpoint that is not a login.
+    Plain(Arc<dyn Respond>),
+    /// A login endpoint: it says how each attempt went and how it words a block.
+    Login(Arc<dyn Login>),
+}
+
+impl Handler {
+    /// The answer without any guard.
+    pub(crate) fn answer(&self, request: &Request) -> ResponseTemplate {
+        match self {
+            Handler::Plain(responder) => responder.respond(request),
+            Handler::Login(login) => login.attempt(request).0,
+        }
+    }
 }
 
 /// A running reference server. Stop it with [`ReferenceServer::shutdown`]; dropping it
@@ -101,8 +126,20 @@ pub async fn serve(
     profile: &Profile,
     options: ServeOptions,
 ) -> Result<ReferenceServer, ReferenceError> {
+    serve_with_clock(api, profile, options, Arc::new(SystemClock)).await
+}
+
+/// [`serve`], the guards reading time from `clock`.
+pub(crate) async fn serve_with_clock(
+    api: Api,
+    profile: &Profile,
+    options: ServeOptions,
+    clock: Arc<dyn Clock>,
+) -> Result<ReferenceServer, ReferenceError> {
     let accounts = Arc::new(
-        Accounts::from_profile(profile)?.with_password_check(options.faults.password_check),
+        Accounts::from_profile(profile)?
+            .with_password_check(options.faults.password_check)
+            .with_totp_no_reuse(options.guards.totp_no_reuse),
     );
     let bind_error = |source| ReferenceError::Bind {
         addr: options.bind,
@@ -119,21 +156,23 @@ pub async fn serve(
     };
     let routes: Arc<[Route]> = routes(api, &context, &options.faults).into();
     let activity = Arc::new(Activity::new(options.recycle_after));
+    let guard = (options.guards.rate_limit.is_some() || options.guards.lockout.is_some())
+        .then(|| Arc::new(Guard::new(options.guards.clone(), clock)));
+    let mounts = Mounts {
+        routes,
+        activity: activity.clone(),
+        guard,
+    };
     let server = MockServer::builder()
         .listener(listener)
         .disable_request_recording()
         .start()
         .await;
     let server = Arc::new(server);
-    mount(&server, &routes, &activity).await;
-    let recycler = options.recycle_after.map(|after| {
-        tokio::spawn(recycle_loop(
-            server.clone(),
-            routes.clone(),
-            activity.clone(),
-            after,
-        ))
-    });
+    mounts.mount(&server).await;
+    let recycler = options
+        .recycle_after
+        .map(|after| tokio::spawn(recycle_loop(server.clone(), mounts, after)));
     Ok(ReferenceServer {
         server: Some(server),
         recycler,
@@ -249,30 +288,47 @@ impl Activity {
     }
 }
 
-/// Counts each answered request, then lets the API's responder answer it.
+/// Counts each answered request, then lets the guards (if any) and the API answer it.
 struct Counted {
-    inner: Arc<dyn Respond>,
+    handler: Handler,
     activity: Arc<Activity>,
+    guard: Option<Arc<Guard>>,
+    /// The route as the rate limiter keys it: method and path pattern.
+    route: String,
 }
 
 impl Respond for Counted {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         self.activity.record();
-        self.inner.respond(request)
+        match &self.guard {
+            Some(guard) => guard.respond(&self.route, &self.handler, request),
+            None => self.handler.answer(request),
+        }
     }
 }
 
-async fn mount(server: &MockServer, routes: &[Route], activity: &Arc<Activity>) {
-    for route in routes {
-        for verb in route.methods {
-            Mock::given(method(*verb))
-                .and(path_regex(route.path))
-                .respond_with(Counted {
-                    inner: route.responder.clone(),
-                    activity: activity.clone(),
-                })
-                .mount(server)
-                .await;
+/// What is mounted, again on every recycle.
+struct Mounts {
+    routes: Arc<[Route]>,
+    activity: Arc<Activity>,
+    guard: Option<Arc<Guard>>,
+}
+
+impl Mounts {
+    async fn mount(&self, server: &MockServer) {
+        for route in self.routes.iter() {
+            for verb in route.methods {
+                Mock::given(method(*verb))
+                    .and(path_regex(route.path))
+                    .respond_with(Counted {
+                        handler: route.handler.clone(),
+                        activity: self.activity.clone(),
+                        guard: self.guard.clone(),
+                        route: format!("{verb} {}", route.path),
+                    })
+                    .mount(server)
+                    .await;
+            }
         }
     }
 }
@@ -283,12 +339,8 @@ async fn mount(server: &MockServer, routes: &[Route], activity: &Arc<Activity>) 
 /// Known window: `reset()` and the re-mount take wiremock's lock separately, so a request
 /// that arrives in between (a few microseconds) finds no mock and gets wiremock's bare
 /// 404. Waiting for idleness first makes this unlikely; wiremock offers no atomic swap.
-async fn recycle_loop(
-    server: Arc<MockServer>,
-    routes: Arc<[Route]>,
-    activity: Arc<Activity>,
-    after: u64,
-) {
+async fn recycle_loop(server: Arc<MockServer>, mounts: Mounts, after: u64) {
+    let activity = mounts.activity.clone();
     loop {
         activity.due.notified().await;
         if activity.served.load(Ordering::Relaxed) < after {
@@ -303,7 +355,7 @@ async fn recycle_loop(
         }
         activity.served.store(0, Ordering::Relaxed);
         server.reset().await;
-        mount(&server, &routes, &activity).await;
+        mounts.mount(&server).await;
         activity.recycles.fetch_add(1, Ordering::Relaxed);
     }
 }

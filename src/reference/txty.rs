@@ -4,7 +4,8 @@
 //! `$_REQUEST` does). Every answer is HTTP 200 by default: the document signals errors in
 //! the body only. A two-factor account first gets `ADDED_TF`, then `ADDED_KEY` when the same
 //! request carries a valid `tfkey`; wrong user, password or tfkey all give `USER_NOT_FOUND`
-//! with the documented echo of `user` and `pass`.
+//! with the documented echo of `user` and `pass`. Under the lockout guard a blocked login
+//! gets the same error body, its `error` naming the block (`LOGIN_BLOCKED_FOR_USER`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,9 +15,10 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::accounts::{Accounts, RefAccount};
 use super::faults::{NoKey, TxtyFaults, TxtyKeyAlphabet, XmlNaming};
+use super::guards::{Attempt, Block, Login, block_code};
 use super::params::{self, Params};
 use super::reply::{self, Render};
-use super::server::{Context, Route};
+use super::server::{Context, Handler, Route};
 use super::store::{IssuedTokens, lock};
 use super::tokens::{ALPHANUMERIC, random_string};
 
@@ -33,8 +35,12 @@ pub(crate) fn routes(context: &Context, faults: TxtyFaults) -> Vec<Route> {
         keys: Mutex::new(Keys::default()),
         render: context.render,
     });
-    [
-        (LOGIN, Endpoint::Login),
+    let login = Route {
+        methods: METHODS,
+        path: LOGIN,
+        handler: Handler::Login(state.clone()),
+    };
+    let others = [
         (VIEW_USER, Endpoint::ViewUser),
         (DELETE_KEY, Endpoint::DeleteKey),
     ]
@@ -42,17 +48,16 @@ pub(crate) fn routes(context: &Context, faults: TxtyFaults) -> Vec<Route> {
     .map(|(path, endpoint)| Route {
         methods: METHODS,
         path,
-        responder: Arc::new(TxtyResponder {
+        handler: Handler::Plain(Arc::new(TxtyResponder {
             state: state.clone(),
             endpoint,
-        }),
-    })
-    .collect()
+        })),
+    });
+    std::iter::once(login).chain(others).collect()
 }
 
 #[derive(Clone, Copy, Debug)]
 enum Endpoint {
-    Login,
     ViewUser,
     DeleteKey,
 }
@@ -64,20 +69,43 @@ struct TxtyResponder {
 
 impl Respond for TxtyResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        if self.state.faults.post_only
-            && let Some(refusal) = reply::refuse_unless_post(request.method.as_str())
-        {
+        if let Some(refusal) = self.state.refuse_method(request) {
             return refusal;
         }
         let params = request_params(request);
         let outcome = match self.endpoint {
-            Endpoint::Login => self.state.login(&params),
             Endpoint::ViewUser => self.state.view_user(&params),
             Endpoint::DeleteKey => self.state.delete_key(&params),
         };
-        self.state
-            .answer(request.url.path().ends_with(".xml"), outcome)
+        self.state.answer(is_xml(request), outcome)
     }
+}
+
+impl Login for Txty {
+    fn claimed_user(&self, request: &Request) -> Option<String> {
+        request_params(request)
+            .non_empty("user")
+            .map(str::to_string)
+    }
+
+    fn attempt(&self, request: &Request) -> (ResponseTemplate, Attempt) {
+        if let Some(refusal) = self.refuse_method(request) {
+            return (refusal, Attempt::NotCounted);
+        }
+        let (outcome, attempt) = self.login(&request_params(request));
+        (self.answer(is_xml(request), outcome), attempt)
+    }
+
+    /// An error body like USER_NOT_FOUND's, its code naming the block.
+    fn refuse_blocked(&self, request: &Request, block: Block) -> ResponseTemplate {
+        let mut body = json!({"status": "error", "error": block_code(block)});
+        self.mark_no_key(&mut body);
+        self.answer(is_xml(request), Outcome::Error(body))
+    }
+}
+
+fn is_xml(request: &Request) -> bool {
+    request.url.path().ends_with(".xml")
 }
 
 /// Query string, then a form body (declared, or undeclared but present) on top.
@@ -118,31 +146,43 @@ struct Txty {
 }
 
 impl Txty {
-    fn login(&self, params: &Params) -> Outcome {
+    /// The 405 of the `post_only` variant.
+    fn refuse_method(&self, request: &Request) -> Option<ResponseTemplate> {
+        if self.faults.post_only {
+            reply::refuse_unless_post(request.method.as_str())
+        } else {
+            None
+        }
+    }
+
+    fn login(&self, params: &Params) -> (Outcome, Attempt) {
         let user = params.get("user");
         let pass = params.get("pass");
+        let failed = || Attempt::Failed {
+            user: user.map(str::to_string),
+        };
         let Some(account) = user.and_then(|u| self.accounts.by_username(u)) else {
-            return self.user_not_found(user, pass);
+            return (self.user_not_found(user, pass), failed());
+        };
+        let succeeded = || Attempt::Succeeded {
+            user: account.username.clone(),
         };
         let password_ok = self.faults.accept_wrong_password
             || (self.faults.empty_password_accepted && pass.is_none_or(str::is_empty))
             || pass.is_some_and(|p| self.accounts.password_ok(account, p))
             || (self.faults.code_skips_password && account.second_factor.is_some());
         if !password_ok {
-            return self.user_not_found(user, pass);
+            return (self.user_not_found(user, pass), failed());
         }
-        let Some(factor) = &account.second_factor else {
-            return self.issue_key(account, params);
-        };
-        if self.faults.bypass_2fa {
-            return self.issue_key(account, params);
+        if account.second_factor.is_none() || self.faults.bypass_2fa {
+            return (self.issue_key(account, params), succeeded());
         }
         match params.non_empty("tfkey") {
-            None => self.added_tf(account, params),
-            Some(code) if self.faults.accept_any_tfkey || factor.accepts(code) => {
-                self.issue_key(account, params)
+            None => (self.added_tf(account, params), Attempt::NotCounted),
+            Some(code) if self.faults.accept_any_tfkey || self.accounts.code_ok(account, code) => {
+                (self.issue_key(account, params), succeeded())
             }
-            Some(_) => self.user_not_found(user, pass),
+            Some(_) => (self.user_not_found(user, pass), failed()),
         }
     }
 

@@ -101,6 +101,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             "codes of the last hour are accepted (login security: a code is valid for its window)",
             |f| f.rocketchat.accept_stale_codes = true,
         ),
+        m(
+            "wrong-user-id",
+            "data.userId is not the user's id, so /api/v1/me refuses the returned authToken with X-User-Id: data.userId (Rocket.Chat authenticates later calls with exactly that pair)",
+            |f| f.rocketchat.wrong_user_id = true,
+        ),
         v(
             "failure-status-400",
             "refused logins answer HTTP 400 instead of 401 (the page documents no failure)",
@@ -140,6 +145,11 @@ pub(super) fn deviations() -> Vec<Deviation> {
             "created-status",
             "a login answers HTTP 201 (the page shows no status)",
             |f| f.rocketchat.success_status = 201,
+        ),
+        v(
+            "me-minimal",
+            "data.me lacks name, emails, statusConnection and utcOffset, as for a service account that never opened a client (Rocket.Chat's IUser marks them optional)",
+            |f| f.rocketchat.me_minimal = true,
         ),
         v(
             "reversed-keys",

@@ -2,6 +2,7 @@
 
 mod cielo24;
 mod coldstream;
+mod guards;
 mod payroll;
 mod recycle;
 mod rocketchat;

@@ -365,3 +365,60 @@ async fn variant_slim_failures_and_refused_tokens() {
     assert_eq!(refused.status, 401);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn wrong_user_id_mutant_answers_an_id_that_me_refuses() {
+    let alice = json!({"user": "alice", "password": ALICE_PASSWORD});
+    let faults = RocketChatFaults {
+        wrong_user_id: true,
+        ..Default::default()
+    };
+    let server = start_with(Api::RocketChat, with(faults)).await;
+    let (status, body) = login_status(&server, alice).await;
+    assert_eq!(status, 200);
+    let data = &body["data"];
+    let token = data["authToken"].as_str().unwrap();
+    let returned = data["userId"].as_str().unwrap();
+    let own = data["me"]["_id"].as_str().unwrap();
+    assert_ne!(returned, own);
+    let refused = send(me(&server, token, returned)).await;
+    assert_eq!(
+        (refused.status, refused.json()),
+        (
+            401,
+            json!({"status": "error", "message": "You must be logged in to do this."})
+        )
+    );
+    let profile = send(me(&server, token, own)).await;
+    assert_eq!(profile.status, 200);
+    assert_eq!(profile.json()["_id"], json!(own));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn me_minimal_variant_leaves_out_the_optional_user_fields() {
+    let faults = RocketChatFaults {
+        me_minimal: true,
+        ..Default::default()
+    };
+    let server = start_with(Api::RocketChat, with(faults)).await;
+    let (status, body) = login_status(
+        &server,
+        json!({"user": "alice", "password": ALICE_PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let data = &body["data"];
+    let user_id = data["userId"].as_str().unwrap();
+    let token = data["authToken"].as_str().unwrap();
+    let profile = send(me(&server, token, user_id)).await.json();
+    for me in [&data["me"], &profile] {
+        for absent in ["name", "emails", "statusConnection", "utcOffset"] {
+            assert!(me.get(absent).is_none(), "{absent} in {me}");
+        }
+        assert_eq!(me["username"], "alice");
+        assert_eq!(me["_id"], json!(user_id));
+        assert!(me.get("avatarUrl").is_some());
+    }
+    server.shutdown().await;
+}

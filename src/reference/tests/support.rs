@@ -1,11 +1,17 @@
 //! Helpers for the loopback tests: starting servers, a client, reading answers.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
 use serde_json::Value;
 
 use crate::otp::{TotpGenerator, now_unix};
 use crate::profile::{AccountRole, CodeSource, Profile, reference_profile};
 use crate::reference::accounts::TOTP_SKEW;
-use crate::reference::{Api, Faults, ReferenceServer, ServeOptions, serve};
+use crate::reference::guards::Clock;
+use crate::reference::server::serve_with_clock;
+use crate::reference::{Api, Faults, Guards, ReferenceServer, ServeOptions, serve};
 
 /// A reference server for the reference profile.
 pub(super) async fn start(api: Api) -> ReferenceServer {
@@ -26,6 +32,45 @@ pub(super) async fn start_profile(api: Api, profile: &Profile, faults: Faults) -
     serve(api, profile, options)
         .await
         .expect("reference server starts")
+}
+
+/// A clock that moves only when told, from a fixed epoch-millisecond start.
+#[derive(Debug)]
+pub(super) struct ManualClock(AtomicU64);
+
+/// Where every [`ManualClock`] starts: 2023-11-14T22:13:20Z.
+pub(super) const CLOCK_START_MS: u64 = 1_700_000_000_000;
+
+impl ManualClock {
+    /// Moves the clock on by `by`.
+    pub(super) fn advance(&self, by: Duration) {
+        let by = u64::try_from(by.as_millis()).expect("a short step");
+        self.0.fetch_add(by, Ordering::SeqCst);
+    }
+
+    /// The clock's time in epoch milliseconds.
+    pub(super) fn now(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> u64 {
+        self.now()
+    }
+}
+
+/// A guarded reference server for the reference profile, its guards on a manual clock.
+pub(super) async fn start_guarded(api: Api, guards: Guards) -> (ReferenceServer, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock(AtomicU64::new(CLOCK_START_MS)));
+    let options = ServeOptions {
+        guards,
+        ..ServeOptions::default()
+    };
+    let server = serve_with_clock(api, &reference_profile(), options, clock.clone())
+        .await
+        .expect("guarded reference server starts");
+    (server, clock)
 }
 
 /// A client that never goes through a proxy. reqwest's `rustls-no-provider` build refuses to
