@@ -322,10 +322,7 @@ mod tests {
     /// A fresh-codes ledger on a fake clock, with its notices.
     fn fresh_ledger(
         clock: &Arc<crate::otp::FakeClock>,
-    ) -> (
-        CodeLedger,
-        tokio::sync::mpsc::UnboundedReceiver<CodeNotice>,
-    ) {
+    ) -> (CodeLedger, tokio::sync::mpsc::UnboundedReceiver<CodeNotice>) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let ledger = CodeLedger::new(true)
             .with_clock(Arc::clone(clock) as Arc<dyn Clock>)
@@ -352,18 +349,34 @@ mod tests {
         let clock = Arc::new(crate::otp::FakeClock::at(T));
         let (ledger, mut rx) = fresh_ledger(&clock);
         let (g, source) = totp();
-        let first = ledger.current(AccountRole::TwoFactor, &source).await.unwrap();
+        let first = ledger
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
         assert_eq!(first, g.code_at(T));
         assert_eq!(drain(&mut rx), vec![]);
-        let second = ledger.current(AccountRole::TwoFactor, &source).await.unwrap();
+        let second = ledger
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
         assert_eq!(second, g.code_at(T + 27), "the next window's code");
         assert_eq!(clock.now_unix(), 1_700_000_040);
         assert_eq!(drain(&mut rx), vec![wait(27)]);
         let other = ledger.current(AccountRole::Primary, &source).await.unwrap();
-        assert_eq!(other, g.code_at(1_700_000_040), "accounts do not wait for each other");
+        assert_eq!(
+            other,
+            g.code_at(1_700_000_040),
+            "accounts do not wait for each other"
+        );
         let plain = CodeLedger::new(false).with_clock(Arc::clone(&clock) as Arc<dyn Clock>);
-        let a = plain.current(AccountRole::TwoFactor, &source).await.unwrap();
-        let b = plain.current(AccountRole::TwoFactor, &source).await.unwrap();
+        let a = plain
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
+        let b = plain
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
         assert_eq!(a, b, "without fresh codes a window is reused");
     }
 
@@ -376,7 +389,10 @@ mod tests {
 
         let (first, mut first_rx) = fresh_ledger(&clock);
         let first = first.with_store(WindowStore::new(dir.path(), &target));
-        let code = first.current(AccountRole::TwoFactor, &source).await.unwrap();
+        let code = first
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
         assert_eq!(drain(&mut first_rx), vec![]);
         let bytes = std::fs::read(dir.path().join("totp-windows.json")).unwrap();
         let text = String::from_utf8(bytes).unwrap();
@@ -389,7 +405,10 @@ mod tests {
         // A second ledger stands for a second process: it shares only the directory.
         let (second, mut second_rx) = fresh_ledger(&clock);
         let second = second.with_store(WindowStore::new(dir.path(), &target));
-        let next = second.current(AccountRole::TwoFactor, &source).await.unwrap();
+        let next = second
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
         assert_eq!(drain(&mut second_rx), vec![wait(22)]);
         assert_eq!(next, g.code_at(1_700_000_040));
         assert_ne!(next, code);
@@ -397,7 +416,10 @@ mod tests {
         let elsewhere = url::Url::parse("https://login.example.com/api/5").unwrap();
         let (third, mut third_rx) = fresh_ledger(&clock);
         let third = third.with_store(WindowStore::new(dir.path(), &elsewhere));
-        third.current(AccountRole::TwoFactor, &source).await.unwrap();
+        third
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
         assert_eq!(drain(&mut third_rx), vec![], "windows are kept per target");
     }
 
@@ -411,7 +433,10 @@ mod tests {
         let (_, source) = totp();
         let (ledger, mut rx) = fresh_ledger(&clock);
         let ledger = ledger.with_store(WindowStore::new(dir.path(), &target));
-        ledger.current(AccountRole::TwoFactor, &source).await.unwrap();
+        ledger
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
         let notices = drain(&mut rx);
         assert!(
             matches!(&notices[..], [CodeNotice::StateDiscarded { path: p, .. }] if *p == path),
@@ -421,15 +446,25 @@ mod tests {
         let not_a_dir = dir.path().join("totp-windows.json");
         let (ledger, mut rx) = fresh_ledger(&clock);
         let ledger = ledger.with_store(WindowStore::new(&not_a_dir, &target));
-        ledger.current(AccountRole::TwoFactor, &source).await.unwrap();
+        ledger
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
         ledger.current(AccountRole::Primary, &source).await.unwrap();
         let notices = drain(&mut rx);
         assert!(
             matches!(&notices[..], [CodeNotice::StateUnusable { .. }]),
             "one warning, then memory only: {notices:?}"
         );
-        ledger.current(AccountRole::TwoFactor, &source).await.unwrap();
-        assert_eq!(drain(&mut rx), vec![wait(27)], "memory still holds the window");
+        ledger
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
+        assert_eq!(
+            drain(&mut rx),
+            vec![wait(27)],
+            "memory still holds the window"
+        );
     }
 
     #[tokio::test]

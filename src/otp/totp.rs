@@ -30,10 +30,10 @@ pub enum TotpConfigError {
     #[error("unknown TOTP algorithm `{0}`, expected SHA1, SHA256 or SHA512")]
     UnknownAlgorithm(String),
     /// The number of digits is outside [`DIGITS`].
-    #[error("{0} digits; a TOTP code has 6 to 9")]
+    #[error("a TOTP code has 6 to 9 digits, not {0}")]
     DigitsOutOfRange(u8),
     /// The period is outside [`PERIOD_SECONDS`].
-    #[error("a period of {0} s; it must be 1 to 3600 seconds")]
+    #[error("the TOTP period must be 1 to 3600 seconds, not {0}")]
     PeriodOutOfRange(u64),
 }
 
@@ -291,14 +291,27 @@ mod tests {
 
     #[test]
     fn digits_and_period_are_bounded() {
-        let make = |digits, period| TotpGenerator::from_base32(SHORT_SECRET, "SHA1", digits, period);
-        assert_eq!(make(5, 30).unwrap_err(), TotpConfigError::DigitsOutOfRange(5));
-        assert_eq!(make(10, 30).unwrap_err(), TotpConfigError::DigitsOutOfRange(10));
-        assert_eq!(make(6, 0).unwrap_err(), TotpConfigError::PeriodOutOfRange(0));
-        assert_eq!(make(6, 3601).unwrap_err(), TotpConfigError::PeriodOutOfRange(3601));
+        let make =
+            |digits, period| TotpGenerator::from_base32(SHORT_SECRET, "SHA1", digits, period);
+        assert_eq!(
+            make(5, 30).unwrap_err(),
+            TotpConfigError::DigitsOutOfRange(5)
+        );
+        assert_eq!(
+            make(10, 30).unwrap_err(),
+            TotpConfigError::DigitsOutOfRange(10)
+        );
+        assert_eq!(
+            make(6, 0).unwrap_err(),
+            TotpConfigError::PeriodOutOfRange(0)
+        );
+        assert_eq!(
+            make(6, 3601).unwrap_err(),
+            TotpConfigError::PeriodOutOfRange(3601)
+        );
         assert_eq!(
             make(6, u64::MAX).unwrap_err().to_string(),
-            "a period of 18446744073709551615 s; it must be 1 to 3600 seconds"
+            "the TOTP period must be 1 to 3600 seconds, not 18446744073709551615"
         );
         for (digits, period) in [(6, 1), (9, 3600)] {
             let g = make(digits, period).unwrap();

@@ -152,7 +152,10 @@ fn read_windows(path: &Path) -> std::io::Result<(Windows, Option<String>)> {
     };
     match serde_json::from_str(&text) {
         Ok(windows) => Ok((windows, None)),
-        Err(e) => Ok((Windows::new(), Some(format!("it is not a state file ({e})")))),
+        Err(e) => Ok((
+            Windows::new(),
+            Some(format!("it is not a state file ({e})")),
+        )),
     }
 }
 
@@ -238,7 +241,10 @@ mod tests {
         );
         assert_eq!(again.claim("primary", 110, 120).unwrap().busy_until, None);
         assert_eq!(b.claim("two_factor", 110, 180).unwrap().busy_until, None);
-        assert_eq!(again.claim("two_factor", 120, 150).unwrap().busy_until, None);
+        assert_eq!(
+            again.claim("two_factor", 120, 150).unwrap().busy_until,
+            None
+        );
         let text = std::fs::read_to_string(a.path()).unwrap();
         assert!(!text.contains("a.example"), "{text}");
         let windows: Windows = serde_json::from_str(&text).unwrap();
