@@ -127,7 +127,10 @@ pub struct RunArgs {
     /// Do not verify TLS certificates (warns on every run; prefer --cacert).
     #[arg(long)]
     pub insecure: bool,
-    /// Never reuse a TOTP window for an account (waits for the next window).
+    /// Never reuse a TOTP window for an account, in this run or an earlier one against
+    /// the same target (waits for the next window, and says so). The last window used
+    /// per target and account — no code, no secret — is kept in $CONFORM_STATE_DIR, else
+    /// $XDG_CACHE_HOME/conform, else ~/.cache/conform.
     #[arg(long)]
     pub fresh_codes: bool,
     /// Compare the snapshots of steps that take one with this directory (keep one

@@ -53,6 +53,15 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
     );
 }
 
+/// Prints a loaded profile's warnings to stderr, one line each with file:line:column:
+/// no excerpt, since the line of a TOTP secret holds the secret.
+pub fn print_profile_warnings(profile: &Profile) {
+    let mut err = std::io::stderr().lock();
+    for w in &profile.warnings {
+        let _ = writeln!(err, "warning: {w}");
+    }
+}
+
 /// The specs named on the command line, or the default set.
 pub fn load_specs(args: &SpecArgs) -> Result<Vec<LoadedSpec>, Vec<Diagnostic>> {
     let paths: Vec<PathBuf> = if args.specs.is_empty() {
@@ -70,7 +79,7 @@ pub fn load_specs(args: &SpecArgs) -> Result<Vec<LoadedSpec>, Vec<Diagnostic>> {
 /// against the bundled reference, else an empty profile (cases needing accounts skip).
 pub fn load_run_profile(args: &SpecArgs, reference: bool) -> Result<Profile, Vec<Diagnostic>> {
     match &args.profile {
-        Some(path) => load_profile(path, &ProcessEnv),
+        Some(path) => load_profile(path, &ProcessEnv).inspect(print_profile_warnings),
         None if reference => Ok(reference_profile()),
         None => Ok(Profile::default()),
     }

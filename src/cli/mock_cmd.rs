@@ -7,7 +7,7 @@ use conform::reference::{
 };
 
 use super::args::MockArgs;
-use super::inputs::{print_diagnostics, runtime};
+use super::inputs::{print_diagnostics, print_profile_warnings, runtime};
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// Requests served between re-mounts of the mocks (wiremock keeps every request).
@@ -53,7 +53,10 @@ pub fn mock(args: MockArgs) -> u8 {
     }
     let profile = match &args.profile {
         Some(path) => match load_profile(path, &ProcessEnv) {
-            Ok(p) => p,
+            Ok(p) => {
+                print_profile_warnings(&p);
+                p
+            }
             Err(d) => {
                 print_diagnostics(&d);
                 return EXIT_INVALID;

@@ -2,8 +2,10 @@
 
 use std::io::Write;
 
-use conform::exec::{ClientOptions, EventSink, RunOptions, RunSummary, run_plan};
-use conform::plan::Plan;
+use conform::exec::{
+    CaseOutcome, ClientOptions, CodeNotice, EventSink, RunOptions, RunSummary, run_plan,
+};
+use conform::plan::{CasePlan, Plan};
 use conform::reference::Faults;
 use conform::report::{CoverageSink, Fanout, JunitReporter, TerminalReporter};
 use conform::selfcheck::{SelfCheckError, start_references};
@@ -81,6 +83,7 @@ async fn execute(
         keep_exchanges: args.verbose,
         snapshots: args.snapshots.is_some(),
         fresh_codes: args.fresh_codes,
+        state_dir: conform::otp::default_state_dir(|name| std::env::var_os(name)),
         client: ClientOptions {
             cacert: args.cacert.clone(),
             client_cert: args.client_cert.clone(),
@@ -92,6 +95,7 @@ async fn execute(
     let mut terminal = TerminalReporter::new(stdout.lock(), stdout_color(), args.verbose);
     let mut junit = JunitReporter::new();
     let mut coverage = CoverageSink::new();
+    let mut notices = CodeNotices;
     let mut snapshots = args.snapshots.as_ref().map(|dir| {
         SnapshotSink::new(
             SnapshotStore::new(dir, args.update_snapshots),
@@ -106,6 +110,7 @@ async fn execute(
         }
         sinks.push(&mut terminal);
         sinks.push(&mut coverage);
+        sinks.push(&mut notices);
         if args.junit.is_some() {
             sinks.push(&mut junit);
         }
@@ -147,6 +152,28 @@ async fn execute(
         return EXIT_FAILED;
     }
     exit_code(&summary)
+}
+
+/// Says on stderr when `--fresh-codes` waits or cannot keep its state file.
+struct CodeNotices;
+
+impl EventSink for CodeNotices {
+    fn case_finished(&mut self, _: &CasePlan, _: &mut CaseOutcome) {}
+
+    fn code_notice(&mut self, notice: &CodeNotice) {
+        match notice {
+            CodeNotice::Wait { account, seconds } => eprintln!(
+                "waiting {seconds} s for a fresh TOTP window for account {account} (--fresh-codes)"
+            ),
+            CodeNotice::StateUnusable { error } => eprintln!(
+                "warning: --fresh-codes: {error}; TOTP windows are remembered for this run only"
+            ),
+            CodeNotice::StateDiscarded { path, reason } => eprintln!(
+                "warning: --fresh-codes: {} was replaced: {reason}",
+                path.display()
+            ),
+        }
+    }
 }
 
 fn report_snapshots<W: Write>(

@@ -1,11 +1,17 @@
 //! Obtaining second-factor codes: from a TOTP secret, a static value, or a command.
+//!
+//! Part of `exec`; never prints: waits for a fresh window are reported as [`CodeNotice`]s.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::otp::{now_unix, shift_last_digit};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::otp::{Clock, SystemClock, TotpGenerator, WindowStore, now_unix, shift_last_digit};
 use crate::profile::{AccountRole, CodeSource};
 
 /// How long a `code_command` may run.
@@ -36,21 +42,83 @@ pub enum CodeError {
     Empty,
 }
 
+/// Something the ledger has to tell the user; the runner hands these to its sink as they
+/// happen (the ledger itself never prints).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CodeNotice {
+    /// With fresh codes, the account's current window was already used (by this run or
+    /// an earlier one): the ledger waits `seconds` for the next.
+    Wait {
+        /// The account's name in the profile.
+        account: String,
+        /// How long the wait is.
+        seconds: u64,
+    },
+    /// The state file cannot be used: windows are remembered for this run only.
+    StateUnusable {
+        /// Which file or directory failed, and how.
+        error: String,
+    },
+    /// The state file held something else; it was replaced.
+    StateDiscarded {
+        /// The state file.
+        path: PathBuf,
+        /// What was wrong with it.
+        reason: String,
+    },
+}
+
 /// Remembers which TOTP window each account last used, so that with `fresh` codes a
-/// window is never used twice (RFC 6238 §5.2 lets servers refuse a reused code).
-#[derive(Debug, Default)]
+/// window is never used twice (RFC 6238 §5.2 lets servers refuse a reused code) — within
+/// a run, and across runs when given a [`WindowStore`].
+#[derive(Debug)]
 pub struct CodeLedger {
     fresh: bool,
-    used: Mutex<HashMap<AccountRole, u64>>,
+    clock: Arc<dyn Clock>,
+    store: Option<WindowStore>,
+    /// Set after the store failed once, so the warning is given once.
+    store_failed: AtomicBool,
+    notices: Option<UnboundedSender<CodeNotice>>,
+    /// Account name → Unix time the last window it used ends.
+    used: Mutex<HashMap<String, u64>>,
+}
+
+impl Default for CodeLedger {
+    fn default() -> Self {
+        Self::new(false)
+    }
 }
 
 impl CodeLedger {
-    /// A ledger; `fresh` makes every TOTP code come from an unused window.
+    /// A ledger on the system clock, remembering windows in memory; `fresh` makes every
+    /// TOTP code come from an unused window.
     pub fn new(fresh: bool) -> Self {
         Self {
             fresh,
+            clock: Arc::new(SystemClock),
+            store: None,
+            store_failed: AtomicBool::new(false),
+            notices: None,
             used: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Also records used windows in `store`, shared with other runs (only with `fresh`).
+    pub fn with_store(mut self, store: WindowStore) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Reads the time from `clock` and waits on it.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sends waits and state-file problems to `notices` as they happen.
+    pub fn with_notices(mut self, notices: UnboundedSender<CodeNotice>) -> Self {
+        self.notices = Some(notices);
+        self
     }
 
     /// The current code of an account.
@@ -60,30 +128,70 @@ impl CodeLedger {
         source: &CodeSource,
     ) -> Result<String, CodeError> {
         match source {
-            CodeSource::Totp(g) => {
-                if self.fresh {
-                    loop {
-                        let now = now_unix();
-                        let window = g.window(now);
-                        let wait = {
-                            let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-                            if used.get(&role).is_some_and(|w| *w >= window) {
-                                Some(g.period() - now % g.period())
-                            } else {
-                                used.insert(role, window);
-                                None
-                            }
-                        };
-                        match wait {
-                            Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
-                            None => return Ok(g.code_at(now)),
-                        }
-                    }
-                }
-                Ok(g.current())
-            }
+            CodeSource::Totp(g) if self.fresh => Ok(self.fresh_totp(role.name(), g).await),
+            CodeSource::Totp(g) => Ok(g.code_at(self.clock.now_unix())),
             CodeSource::Static(code) => Ok(code.clone()),
             CodeSource::Command(cmd) => run_command(cmd, role).await,
+        }
+    }
+
+    /// A code from a window no run has used for this account, waiting for one if needed.
+    async fn fresh_totp(&self, account: &str, g: &TotpGenerator) -> String {
+        loop {
+            let now = self.clock.now_unix();
+            let window_end = (g.window(now) + 1).saturating_mul(g.period());
+            let Some(until) = self.claim(account, now, window_end) else {
+                return g.code_at(now);
+            };
+            let seconds = until.saturating_sub(now).max(1);
+            self.notify(CodeNotice::Wait {
+                account: account.to_string(),
+                seconds,
+            });
+            self.clock.sleep(Duration::from_secs(seconds)).await;
+        }
+    }
+
+    /// Records the window ending at `window_end` as used by `account`, or returns when
+    /// the window it last used (in this run or, through the store, another) ends.
+    fn claim(&self, account: &str, now: u64, window_end: u64) -> Option<u64> {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(until) = used.get(account).filter(|until| **until > now) {
+            return Some(*until);
+        }
+        let store = self
+            .store
+            .as_ref()
+            .filter(|_| !self.store_failed.load(Ordering::Relaxed));
+        if let Some(store) = store {
+            match store.claim(account, now, window_end) {
+                Ok(claim) => {
+                    if let Some(reason) = claim.discarded {
+                        self.notify(CodeNotice::StateDiscarded {
+                            path: store.path(),
+                            reason,
+                        });
+                    }
+                    if claim.busy_until.is_some() {
+                        return claim.busy_until;
+                    }
+                }
+                Err(e) => {
+                    self.store_failed.store(true, Ordering::Relaxed);
+                    self.notify(CodeNotice::StateUnusable {
+                        error: e.to_string(),
+                    });
+                }
+            }
+        }
+        used.insert(account.to_string(), window_end);
+        None
+    }
+
+    fn notify(&self, notice: CodeNotice) {
+        if let Some(tx) = &self.notices {
+            // The receiver is gone only when the run is over; nobody is left to tell.
+            let _ = tx.send(notice);
         }
     }
 
@@ -102,7 +210,7 @@ impl CodeLedger {
     /// A code that is certainly not the account's current one.
     pub async fn wrong(&self, role: AccountRole, source: &CodeSource) -> Result<String, CodeError> {
         match source {
-            CodeSource::Totp(g) => Ok(g.wrong_code(now_unix(), 2)),
+            CodeSource::Totp(g) => Ok(g.wrong_code(self.clock.now_unix(), 2)),
             CodeSource::Static(code) => Ok(different(code)),
             CodeSource::Command(cmd) => run_command(cmd, role).await.map(|c| different(&c)),
         }
@@ -202,6 +310,161 @@ mod tests {
             CodeLedger::stale(&CodeSource::Static("1234".into())),
             Err(CodeError::NotTotp)
         ));
+    }
+
+    const SECRET: &str = "JBSWY3DPEHPK3PXP";
+
+    fn totp() -> (TotpGenerator, CodeSource) {
+        let g = TotpGenerator::from_base32(SECRET, "SHA1", 6, 30).unwrap();
+        (g.clone(), CodeSource::Totp(g))
+    }
+
+    /// A fresh-codes ledger on a fake clock, with its notices.
+    fn fresh_ledger(
+        clock: &Arc<crate::otp::FakeClock>,
+    ) -> (CodeLedger, tokio::sync::mpsc::UnboundedReceiver<CodeNotice>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let ledger = CodeLedger::new(true)
+            .with_clock(Arc::clone(clock) as Arc<dyn Clock>)
+            .with_notices(tx);
+        (ledger, rx)
+    }
+
+    fn drain(rx: &mut tokio::sync::mpsc::UnboundedReceiver<CodeNotice>) -> Vec<CodeNotice> {
+        std::iter::from_fn(|| rx.try_recv().ok()).collect()
+    }
+
+    fn wait(seconds: u64) -> CodeNotice {
+        CodeNotice::Wait {
+            account: "two_factor".into(),
+            seconds,
+        }
+    }
+
+    // 1_700_000_010 starts a 30-second window.
+    const T: u64 = 1_700_000_013;
+
+    #[tokio::test]
+    async fn fresh_codes_wait_for_the_next_window_and_say_so() {
+        let clock = Arc::new(crate::otp::FakeClock::at(T));
+        let (ledger, mut rx) = fresh_ledger(&clock);
+        let (g, source) = totp();
+        let first = ledger
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
+        assert_eq!(first, g.code_at(T));
+        assert_eq!(drain(&mut rx), vec![]);
+        let second = ledger
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
+        assert_eq!(second, g.code_at(T + 27), "the next window's code");
+        assert_eq!(clock.now_unix(), 1_700_000_040);
+        assert_eq!(drain(&mut rx), vec![wait(27)]);
+        let other = ledger.current(AccountRole::Primary, &source).await.unwrap();
+        assert_eq!(
+            other,
+            g.code_at(1_700_000_040),
+            "accounts do not wait for each other"
+        );
+        let plain = CodeLedger::new(false).with_clock(Arc::clone(&clock) as Arc<dyn Clock>);
+        let a = plain
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
+        let b = plain
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
+        assert_eq!(a, b, "without fresh codes a window is reused");
+    }
+
+    #[tokio::test]
+    async fn the_state_file_carries_windows_to_another_ledger() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = url::Url::parse("https://bob:pw@login.example.com/api/4").unwrap();
+        let clock = Arc::new(crate::otp::FakeClock::at(T));
+        let (g, source) = totp();
+
+        let (first, mut first_rx) = fresh_ledger(&clock);
+        let first = first.with_store(WindowStore::new(dir.path(), &target));
+        let code = first
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
+        assert_eq!(drain(&mut first_rx), vec![]);
+        let bytes = std::fs::read(dir.path().join("totp-windows.json")).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains("\"two_factor\": 1700000040"), "{text}");
+        for leak in [code.as_str(), SECRET, "login.example.com", "pw"] {
+            assert!(!text.contains(leak), "{leak:?} in the state file: {text}");
+        }
+
+        clock.advance(5);
+        // A second ledger stands for a second process: it shares only the directory.
+        let (second, mut second_rx) = fresh_ledger(&clock);
+        let second = second.with_store(WindowStore::new(dir.path(), &target));
+        let next = second
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
+        assert_eq!(drain(&mut second_rx), vec![wait(22)]);
+        assert_eq!(next, g.code_at(1_700_000_040));
+        assert_ne!(next, code);
+
+        let elsewhere = url::Url::parse("https://login.example.com/api/5").unwrap();
+        let (third, mut third_rx) = fresh_ledger(&clock);
+        let third = third.with_store(WindowStore::new(dir.path(), &elsewhere));
+        third
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
+        assert_eq!(drain(&mut third_rx), vec![], "windows are kept per target");
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_or_unusable_state_file_is_only_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = url::Url::parse("https://login.example.com/").unwrap();
+        let path = dir.path().join("totp-windows.json");
+        std::fs::write(&path, "garbage").unwrap();
+        let clock = Arc::new(crate::otp::FakeClock::at(T));
+        let (_, source) = totp();
+        let (ledger, mut rx) = fresh_ledger(&clock);
+        let ledger = ledger.with_store(WindowStore::new(dir.path(), &target));
+        ledger
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
+        let notices = drain(&mut rx);
+        assert!(
+            matches!(&notices[..], [CodeNotice::StateDiscarded { path: p, .. }] if *p == path),
+            "{notices:?}"
+        );
+
+        let not_a_dir = dir.path().join("totp-windows.json");
+        let (ledger, mut rx) = fresh_ledger(&clock);
+        let ledger = ledger.with_store(WindowStore::new(&not_a_dir, &target));
+        ledger
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
+        ledger.current(AccountRole::Primary, &source).await.unwrap();
+        let notices = drain(&mut rx);
+        assert!(
+            matches!(&notices[..], [CodeNotice::StateUnusable { .. }]),
+            "one warning, then memory only: {notices:?}"
+        );
+        ledger
+            .current(AccountRole::TwoFactor, &source)
+            .await
+            .unwrap();
+        assert_eq!(
+            drain(&mut rx),
+            vec![wait(27)],
+            "memory still holds the window"
+        );
     }
 
     #[tokio::test]

@@ -16,7 +16,7 @@ mod send;
 
 pub use case::CaseRunner;
 pub use client::{ClientError, ClientOptions, build_client, install_crypto_provider};
-pub use codes::{CodeError, CodeLedger};
+pub use codes::{CodeError, CodeLedger, CodeNotice};
 pub use outcome::{
     ArmTaken, CaseOutcome, CaseStatus, ExchangeRecord, Failure, FailureKind, RequestRecord,
     ResponseRecord, StepRecord,

@@ -1,17 +1,21 @@
 //! Running a whole plan: cases in order, `jobs` at a time, each outcome handed to
-//! an event sink as soon as it and all cases before it are done.
+//! an event sink as soon as it and all cases before it are done, and the code ledger's
+//! notices (waits for a fresh TOTP window) as they happen.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
+use tokio::sync::mpsc::UnboundedSender;
 use url::Url;
 
 use super::case::CaseRunner;
 use super::client::{ClientError, ClientOptions, build_client};
-use super::codes::CodeLedger;
+use super::codes::{CodeLedger, CodeNotice};
 use super::outcome::{CaseOutcome, CaseStatus};
 use crate::mask::Masker;
+use crate::otp::WindowStore;
 use crate::plan::{CasePlan, Plan};
 
 /// Settings of a run.
@@ -25,6 +29,9 @@ pub struct RunOptions {
     pub snapshots: bool,
     /// Never reuse a TOTP window for an account (waits for the next window).
     pub fresh_codes: bool,
+    /// Where `fresh_codes` records the windows used, so that later runs (other
+    /// processes) do not reuse them either; `None` remembers them for this run only.
+    pub state_dir: Option<PathBuf>,
     /// HTTP client settings.
     pub client: ClientOptions,
 }
@@ -36,6 +43,7 @@ impl Default for RunOptions {
             keep_exchanges: false,
             snapshots: false,
             fresh_codes: false,
+            state_dir: None,
             client: ClientOptions::default(),
         }
     }
@@ -46,6 +54,10 @@ pub trait EventSink {
     /// A case finished (in plan order). A sink may add failures (snapshots do); the
     /// run counts the outcome as it is after every sink has seen it.
     fn case_finished(&mut self, case: &CasePlan, outcome: &mut CaseOutcome);
+
+    /// The code ledger waits for a fresh TOTP window or cannot use its state file; sent
+    /// as it happens, between `case_finished` calls.
+    fn code_notice(&mut self, _notice: &CodeNotice) {}
 }
 
 /// Counts of a finished run.
@@ -95,7 +107,9 @@ pub async fn run_plan(
 ) -> Result<RunSummary, ClientError> {
     let started = Instant::now();
     let client = build_client(&options.client)?;
-    let ledger = CodeLedger::new(options.fresh_codes);
+    let (notices, mut notices_rx) = tokio::sync::mpsc::unbounded_channel();
+    let ledgers = ledgers(targets, options, &notices);
+    drop(notices);
     let masker = Masker::new(
         plan.profile
             .secrets()
@@ -104,11 +118,12 @@ pub async fn run_plan(
     );
     let runners: Vec<CaseRunner> = targets
         .iter()
-        .map(|base| CaseRunner {
+        .zip(&ledgers)
+        .map(|(base, ledger)| CaseRunner {
             client: &client,
             base,
             profile: Arc::clone(&plan.profile),
-            ledger: &ledger,
+            ledger,
             keep_exchanges: options.keep_exchanges,
             snapshots: options.snapshots,
             masker: &masker,
@@ -126,7 +141,19 @@ pub async fn run_plan(
         async move { (*case, runner.run_case(case).await) }
     }))
     .buffered(options.jobs.max(1));
-    while let Some((case, mut outcome)) = results.next().await {
+    loop {
+        // Notices first: a wait is told before the case that waits can finish.
+        let (case, mut outcome) = tokio::select! {
+            biased;
+            Some(notice) = notices_rx.recv() => {
+                sink.code_notice(&notice);
+                continue;
+            }
+            next = results.next() => match next {
+                Some(result) => result,
+                None => break,
+            },
+        };
         sink.case_finished(case, &mut outcome);
         match outcome.status {
             CaseStatus::Passed => summary.passed += 1,
@@ -136,4 +163,30 @@ pub async fn run_plan(
     }
     summary.duration = started.elapsed();
     Ok(summary)
+}
+
+/// One code ledger per distinct target (servers keep their own record of used codes),
+/// indexed like `targets`; each records its windows in the state directory when fresh
+/// codes are asked for.
+fn ledgers(
+    targets: &[Url],
+    options: &RunOptions,
+    notices: &UnboundedSender<CodeNotice>,
+) -> Vec<Arc<CodeLedger>> {
+    let mut by_target: Vec<(&Url, Arc<CodeLedger>)> = Vec::new();
+    targets
+        .iter()
+        .map(|target| {
+            if let Some((_, ledger)) = by_target.iter().find(|(t, _)| *t == target) {
+                return Arc::clone(ledger);
+            }
+            let mut ledger = CodeLedger::new(options.fresh_codes).with_notices(notices.clone());
+            if let Some(dir) = options.state_dir.as_ref().filter(|_| options.fresh_codes) {
+                ledger = ledger.with_store(WindowStore::new(dir, target));
+            }
+            let ledger = Arc::new(ledger);
+            by_target.push((target, Arc::clone(&ledger)));
+            ledger
+        })
+        .collect()
 }

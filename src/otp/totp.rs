@@ -4,18 +4,37 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
+/// The shortest secret RFC 4226 §4 allows (R6: "at least 128 bits"); shorter ones are
+/// used anyway, since servers issue them (GitHub's and Google's examples are 80 bits), and
+/// profiles warn about them.
+pub const RFC_MIN_SECRET_BITS: usize = 128;
+
+/// Digits a code may have: RFC 4226 asks for at least 6; totp-rs computes codes modulo
+/// `10^digits` in a `u32`, so 9 is the most it can make (and more than any server uses).
+pub const DIGITS: std::ops::RangeInclusive<u8> = 6..=9;
+
+/// Seconds a window may last: RFC 6238 recommends 30; an hour is far beyond any server
+/// and keeps `--fresh-codes` waits bounded.
+pub const PERIOD_SECONDS: std::ops::RangeInclusive<u64> = 1..=3600;
+
 /// Why a TOTP configuration cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TotpConfigError {
     /// The secret is not base32.
     #[error("the TOTP secret is not base32 (RFC 4648, A–Z and 2–7)")]
     NotBase32,
+    /// The secret has no bytes.
+    #[error("the TOTP secret is empty")]
+    EmptySecret,
     /// The algorithm is unknown.
     #[error("unknown TOTP algorithm `{0}`, expected SHA1, SHA256 or SHA512")]
     UnknownAlgorithm(String),
-    /// totp-rs refused the parameters (too short a secret, bad digits, zero period).
-    #[error("{0}")]
-    Rejected(String),
+    /// The number of digits is outside [`DIGITS`].
+    #[error("a TOTP code has 6 to 9 digits, not {0}")]
+    DigitsOutOfRange(u8),
+    /// The period is outside [`PERIOD_SECONDS`].
+    #[error("the TOTP period must be 1 to 3600 seconds, not {0}")]
+    PeriodOutOfRange(u64),
 }
 
 /// A TOTP generator for one account. The secret never leaves this type.
@@ -24,6 +43,7 @@ pub struct TotpGenerator {
     totp: Totp,
     period: u64,
     digits: u8,
+    secret_bits: usize,
 }
 
 impl std::fmt::Debug for TotpGenerator {
@@ -69,18 +89,29 @@ impl TotpGenerator {
             "SHA512" => Algorithm::SHA512,
             _ => return Err(TotpConfigError::UnknownAlgorithm(algorithm.to_string())),
         };
+        if secret.is_empty() {
+            return Err(TotpConfigError::EmptySecret);
+        }
+        if !DIGITS.contains(&digits) {
+            return Err(TotpConfigError::DigitsOutOfRange(digits));
+        }
+        if !PERIOD_SECONDS.contains(&period) {
+            return Err(TotpConfigError::PeriodOutOfRange(period));
+        }
+        // `build` refuses secrets under 128 bits and codes over 8 digits; the checks above
+        // keep what `build_noncompliant` skips from panicking (a zero period, 10+ digits).
         let totp = Builder::new()
             .with_algorithm(algorithm)
             .with_digits(digits)
             .with_step_duration(period)
             .with_skew(0)
             .with_secret(secret.to_vec())
-            .build()
-            .map_err(|e| TotpConfigError::Rejected(e.to_string()))?;
+            .build_noncompliant();
         Ok(Self {
             totp,
             period,
             digits,
+            secret_bits: secret.len() * 8,
         })
     }
 
@@ -107,6 +138,11 @@ impl TotpGenerator {
     /// Digits per code.
     pub fn digits(&self) -> u8 {
         self.digits
+    }
+
+    /// The length of the secret in bits (compare with [`RFC_MIN_SECRET_BITS`]).
+    pub fn secret_bits(&self) -> usize {
+        self.secret_bits
     }
 
     /// The window `code` is valid in, accepting `skew` windows either side of `unix_seconds`.
@@ -247,10 +283,67 @@ mod tests {
             TotpGenerator::from_base32("JBSWY3DPEHPK3PXP", "MD5", 6, 30),
             Err(TotpConfigError::UnknownAlgorithm(_))
         ));
-        assert!(matches!(
-            TotpGenerator::from_base32("JBSWY3DP", "SHA1", 6, 30),
-            Err(TotpConfigError::Rejected(_))
-        ));
+        assert_eq!(
+            TotpGenerator::from_base32(" = ", "SHA1", 6, 30).unwrap_err(),
+            TotpConfigError::EmptySecret
+        );
+    }
+
+    #[test]
+    fn digits_and_period_are_bounded() {
+        let make =
+            |digits, period| TotpGenerator::from_base32(SHORT_SECRET, "SHA1", digits, period);
+        assert_eq!(
+            make(5, 30).unwrap_err(),
+            TotpConfigError::DigitsOutOfRange(5)
+        );
+        assert_eq!(
+            make(10, 30).unwrap_err(),
+            TotpConfigError::DigitsOutOfRange(10)
+        );
+        assert_eq!(
+            make(6, 0).unwrap_err(),
+            TotpConfigError::PeriodOutOfRange(0)
+        );
+        assert_eq!(
+            make(6, 3601).unwrap_err(),
+            TotpConfigError::PeriodOutOfRange(3601)
+        );
+        assert_eq!(
+            make(6, u64::MAX).unwrap_err().to_string(),
+            "the TOTP period must be 1 to 3600 seconds, not 18446744073709551615"
+        );
+        for (digits, period) in [(6, 1), (9, 3600)] {
+            let g = make(digits, period).unwrap();
+            assert_eq!(g.code_at(1_700_000_000).len(), usize::from(digits));
+        }
+    }
+
+    /// 80 bits, the length GitHub and Google issue.
+    const SHORT_SECRET: &str = "JBSWY3DPEHPK3PXP";
+
+    #[test]
+    fn short_secrets_give_rfc_codes() {
+        // Expected values from Python's hmac (RFC 4226 §5.3 dynamic truncation of
+        // HMAC-SHA1(base32decode(secret), counter = t / 30)).
+        let table: &[(u64, &str, &str, &str)] = &[
+            (59, "996554", "41996554", "041996554"),
+            (1111111109, "071271", "33071271", "733071271"),
+            (1700000000, "324550", "02324550", "802324550"),
+            (2000000000, "890699", "28890699", "828890699"),
+        ];
+        let g6 = TotpGenerator::from_base32(SHORT_SECRET, "SHA1", 6, 30).unwrap();
+        let g8 = TotpGenerator::from_base32(SHORT_SECRET, "SHA1", 8, 30).unwrap();
+        let g9 = TotpGenerator::from_base32(SHORT_SECRET, "SHA1", 9, 30).unwrap();
+        assert_eq!(g6.secret_bits(), 80);
+        for (t, c6, c8, c9) in table {
+            assert_eq!(g6.code_at(*t), *c6, "6 digits at {t}");
+            assert_eq!(g8.code_at(*t), *c8, "8 digits at {t}");
+            assert_eq!(g9.code_at(*t), *c9, "9 digits at {t}");
+        }
+        let one_byte = TotpGenerator::from_bytes(b"k", "SHA1", 6, 30).unwrap();
+        assert_eq!(one_byte.secret_bits(), 8);
+        assert_eq!(one_byte.code_at(59).len(), 6);
     }
 
     #[test]

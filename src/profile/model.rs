@@ -47,9 +47,9 @@ pub struct AccountSpec {
     pub totp_secret: Option<Spanned<String>>,
     /// TOTP hash: `SHA1` (default), `SHA256` or `SHA512`.
     pub totp_algorithm: Option<Spanned<String>>,
-    /// TOTP digits, 6 (default) to 8.
+    /// TOTP digits, 6 (default) to 9.
     pub totp_digits: Option<Spanned<u8>>,
-    /// TOTP period in seconds (default 30).
+    /// TOTP period in seconds, 1 to 3600 (default 30).
     pub totp_period: Option<Spanned<u64>>,
     /// A fixed second-factor code (secret).
     pub code: Option<Spanned<String>>,

@@ -8,7 +8,7 @@ use serde_saphyr::Spanned;
 use super::env::{EnvSource, expand};
 use super::model::{AccountSpec, ProfileSpec};
 use crate::diagnostic::{Diagnostic, SourceFile, did_you_mean};
-use crate::otp::TotpGenerator;
+use crate::otp::{RFC_MIN_SECRET_BITS, TotpConfigError, TotpGenerator};
 
 /// Which profile account a case uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -112,6 +112,9 @@ pub struct Profile {
     /// Names of the `vars` filled from the environment and not declared public: their
     /// values are secrets.
     pub secret_vars: Vec<String>,
+    /// Problems that do not stop the profile being used (a TOTP secret shorter than
+    /// RFC 4226 asks), one per account, in file order. None of them quotes a secret.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Profile {
@@ -141,13 +144,14 @@ pub fn resolve_profile(
 ) -> Result<Profile, Vec<Diagnostic>> {
     let raw: ProfileSpec = crate::spec::parse_yaml(source, "profile").map_err(|d| vec![d])?;
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     let mut accounts = IndexMap::new();
     for (role, spec) in [
         (AccountRole::Primary, raw.accounts.primary),
         (AccountRole::TwoFactor, raw.accounts.two_factor),
     ] {
         if let Some(spec) = spec {
-            let account = resolve_account(role, spec, source, env, &mut errors);
+            let account = resolve_account(role, spec, source, env, &mut errors, &mut warnings);
             accounts.insert(role, account);
         }
     }
@@ -183,6 +187,7 @@ pub fn resolve_profile(
             accounts,
             vars,
             secret_vars,
+            warnings,
         })
     } else {
         Err(errors)
@@ -212,6 +217,7 @@ fn resolve_account(
     source: &Arc<SourceFile>,
     env: &dyn EnvSource,
     errors: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Account {
     let sources = [
         spec.totp_secret.is_some(),
@@ -241,24 +247,8 @@ fn resolve_account(
         errors.push(d);
     }
     let totp_secret = text(spec.totp_secret.clone(), source, env, errors);
-    let code = if let (Some(secret), Some(raw)) = (&totp_secret, &spec.totp_secret) {
-        let algorithm = spec
-            .totp_algorithm
-            .as_ref()
-            .map_or("SHA1", |a| a.value.as_str());
-        let digits = spec.totp_digits.as_ref().map_or(6, |d| d.value);
-        let period = spec.totp_period.as_ref().map_or(30, |p| p.value);
-        match TotpGenerator::from_base32(secret, algorithm, digits, period) {
-            Ok(g) => Some(CodeSource::Totp(g)),
-            Err(e) => {
-                errors.push(Diagnostic::error(
-                    "TOTP secret",
-                    source.span_of(&raw.referenced),
-                    e.to_string(),
-                ));
-                None
-            }
-        }
+    let code = if let Some(secret) = &totp_secret {
+        totp_source(role, &spec, secret, source, errors, warnings)
     } else if let Some(code) = text(spec.code, source, env, errors) {
         Some(CodeSource::Static(code))
     } else {
@@ -271,5 +261,152 @@ fn resolve_account(
         secure_key: text(spec.secure_key, source, env, errors),
         totp_secret,
         code,
+    }
+}
+
+/// Builds the TOTP generator of an account whose `totp_secret` expanded to `secret`.
+/// A bad parameter is an error at its own key; a secret under RFC 4226's 128 bits is
+/// used, with a warning that gives its length, never its value.
+fn totp_source(
+    role: AccountRole,
+    spec: &AccountSpec,
+    secret: &str,
+    source: &Arc<SourceFile>,
+    errors: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) -> Option<CodeSource> {
+    let raw_secret = spec.totp_secret.as_ref()?;
+    let algorithm = spec
+        .totp_algorithm
+        .as_ref()
+        .map_or("SHA1", |a| a.value.as_str());
+    let digits = spec.totp_digits.as_ref().map_or(6, |d| d.value);
+    let period = spec.totp_period.as_ref().map_or(30, |p| p.value);
+    let secret_span = source.span_of(&raw_secret.referenced);
+    match TotpGenerator::from_base32(secret, algorithm, digits, period) {
+        Ok(g) => {
+            if g.secret_bits() < RFC_MIN_SECRET_BITS {
+                let label = format!(
+                    "account `{}`: the secret is {} bits; RFC 4226 asks for at least {RFC_MIN_SECRET_BITS}",
+                    role.name(),
+                    g.secret_bits()
+                );
+                warnings.push(Diagnostic::error("TOTP secret", secret_span, label).warning());
+            }
+            Some(CodeSource::Totp(g))
+        }
+        Err(e) => {
+            let at = |field: Option<&serde_saphyr::Location>| field.map(|f| source.span_of(f));
+            let (title, span) = match &e {
+                TotpConfigError::UnknownAlgorithm(_) => (
+                    "TOTP algorithm",
+                    at(spec.totp_algorithm.as_ref().map(|f| &f.referenced)),
+                ),
+                TotpConfigError::DigitsOutOfRange(_) => (
+                    "TOTP digits",
+                    at(spec.totp_digits.as_ref().map(|f| &f.referenced)),
+                ),
+                TotpConfigError::PeriodOutOfRange(_) => (
+                    "TOTP period",
+                    at(spec.totp_period.as_ref().map(|f| &f.referenced)),
+                ),
+                TotpConfigError::NotBase32 | TotpConfigError::EmptySecret => ("TOTP secret", None),
+            };
+            let span = span.unwrap_or(secret_span);
+            errors.push(Diagnostic::error(title, span, e.to_string()));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn resolve(text: &str) -> Result<Profile, Vec<Diagnostic>> {
+        resolve_profile(&SourceFile::new("p.yaml", text), &HashMap::new())
+    }
+
+    #[test]
+    fn a_short_secret_is_used_with_a_warning_that_hides_it() {
+        let profile = resolve(
+            "accounts:\n  primary:\n    totp_secret: JBSWY3DPEHPK3PXP\n  two_factor:\n    username: bob\n    totp_secret: \"jbsw y3dp ehpk 3pxp\"\n",
+        )
+        .unwrap();
+        let Some(CodeSource::Totp(g)) = &profile.accounts[&AccountRole::TwoFactor].code else {
+            panic!("a TOTP account");
+        };
+        assert_eq!(
+            g.code_at(59),
+            "996554",
+            "RFC 4226 code of the 80-bit secret"
+        );
+        let lines: Vec<String> = profile.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "p.yaml:3:18: TOTP secret: account `primary`: the secret is 80 bits; RFC 4226 asks for at least 128",
+                "p.yaml:6:18: TOTP secret: account `two_factor`: the secret is 80 bits; RFC 4226 asks for at least 128",
+            ]
+        );
+        assert!(
+            profile
+                .warnings
+                .iter()
+                .all(|w| w.severity == crate::diagnostic::Severity::Warning)
+        );
+        let full = resolve(
+            "accounts:\n  two_factor:\n    totp_secret: JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n",
+        )
+        .unwrap();
+        assert!(full.warnings.is_empty(), "160 bits: {:?}", full.warnings);
+    }
+
+    #[test]
+    fn totp_parameters_out_of_bounds_are_errors_at_their_key() {
+        let errors = |extra: &str| {
+            resolve(&format!(
+                "accounts:\n  two_factor:\n    {extra}\n    totp_secret: JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n"
+            ))
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            errors("totp_period: 18446744073709551615"),
+            [
+                "p.yaml:3:18: TOTP period: the TOTP period must be 1 to 3600 seconds, not 18446744073709551615"
+            ]
+        );
+        assert_eq!(
+            errors("totp_period: 0"),
+            ["p.yaml:3:18: TOTP period: the TOTP period must be 1 to 3600 seconds, not 0"]
+        );
+        assert_eq!(
+            errors("totp_digits: 5"),
+            ["p.yaml:3:18: TOTP digits: a TOTP code has 6 to 9 digits, not 5"]
+        );
+        assert_eq!(
+            errors("totp_algorithm: SHA3"),
+            [
+                "p.yaml:3:21: TOTP algorithm: unknown TOTP algorithm `SHA3`, expected SHA1, SHA256 or SHA512"
+            ]
+        );
+        assert!(resolve(
+            "accounts:\n  two_factor:\n    totp_secret: JBSWY3DPEHPK3PXP\n    totp_digits: 9\n    totp_period: 3600\n    totp_algorithm: sha512\n"
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn an_empty_secret_is_an_error() {
+        let errs = resolve("accounts:\n  two_factor:\n    totp_secret: \"\"\n").unwrap_err();
+        assert_eq!(
+            errs[0].to_string(),
+            "p.yaml:3:18: TOTP secret: the TOTP secret is empty"
+        );
     }
 }

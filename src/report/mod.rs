@@ -15,7 +15,7 @@ pub use matrix::render_matrix;
 pub use matrix_junit::matrix_junit;
 pub use terminal::TerminalReporter;
 
-use crate::exec::{CaseOutcome, EventSink};
+use crate::exec::{CaseOutcome, CodeNotice, EventSink};
 use crate::plan::CasePlan;
 
 /// Sends each event to several sinks.
@@ -25,6 +25,12 @@ impl EventSink for Fanout<'_> {
     fn case_finished(&mut self, case: &CasePlan, outcome: &mut CaseOutcome) {
         for sink in &mut self.0 {
             sink.case_finished(case, outcome);
+        }
+    }
+
+    fn code_notice(&mut self, notice: &CodeNotice) {
+        for sink in &mut self.0 {
+            sink.code_notice(notice);
         }
     }
 }
