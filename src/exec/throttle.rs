@@ -65,9 +65,7 @@ pub fn requested_wait(
     };
     let found = attempt(
         WaitSource::RetryAfter,
-        response
-            .header("retry-after")
-            .map(|v| retry_after(v, now)),
+        response.header("retry-after").map(|v| retry_after(v, now)),
     )
     .or_else(|| {
         attempt(
@@ -304,7 +302,10 @@ mod tests {
     #[test]
     fn a_body_wait_through_the_spec_regex() {
         let re = Regex::new(r"You must wait (\d+) seconds").unwrap();
-        let r = response(&[], r#"{"error":"Error, too many requests. Please slow down. You must wait 12 seconds before trying this endpoint again. [error-too-many-requests]"}"#);
+        let r = response(
+            &[],
+            r#"{"error":"Error, too many requests. Please slow down. You must wait 12 seconds before trying this endpoint again. [error-too-many-requests]"}"#,
+        );
         assert_eq!(
             requested_wait(&r, now(), Some(&re)),
             Ok((Duration::from_secs(12), WaitSource::Body))
