@@ -83,14 +83,25 @@ impl SourceFile {
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
+        // "At the end of the file" is shown at the end of its last line, not on the
+        // empty line after the final line break, which no excerpt can show.
+        if len == 0 && offset == self.text.len() && self.text.ends_with('\n') {
+            offset -= 1;
+        }
         // The last line start at or before `offset` (the first is always 0).
         let line = self.line_starts.partition_point(|&start| start <= offset);
         let line_start = self.line_starts[line.saturating_sub(1)];
         let column = self.text[line_start..offset].chars().count() + 1;
+        // The end too must fall between characters: a length counted by another
+        // reader (a YAML parser's idea of a token) may end inside one.
+        let mut end = offset + len.min(self.text.len() - offset);
+        while !self.text.is_char_boundary(end) {
+            end += 1;
+        }
         Span {
             file: Arc::clone(self),
             offset,
-            len: len.min(self.text.len() - offset),
+            len: end - offset,
             line: line as u32,
             column: column as u32,
         }
@@ -309,7 +320,8 @@ impl Diagnostic {
                 if let Some(help) = &help {
                     report.push(Group::with_title(Level::HELP.secondary_title(help)));
                 }
-                renderer.render(&report).to_string()
+                let rendered = renderer.render(&report).to_string();
+                fix_location(rendered, span)
             }
             None => {
                 let mut report = vec![Group::with_title(
@@ -333,6 +345,29 @@ impl fmt::Display for Diagnostic {
             None => write!(f, "{}: {}", self.title, self.label),
         }
     }
+}
+
+/// The renderer derives the `-->` location from the excerpt: a masked value before
+/// the span on its line shifts the column, and a span at the very end of a file is
+/// shown on the last line. The header is set back to the span's own location, the one
+/// `Display` and editors use.
+fn fix_location(rendered: String, span: &Span) -> String {
+    let prefix = format!("{}:", span.file.name);
+    let Some(at) = rendered.find(&prefix) else {
+        return rendered;
+    };
+    let rest = &rendered[at + prefix.len()..];
+    let digits = |s: &str| s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let line_len = digits(rest);
+    let Some(after_line) = rest[line_len..].strip_prefix(':') else {
+        return rendered;
+    };
+    let column_len = digits(after_line);
+    if line_len == 0 || column_len == 0 {
+        return rendered;
+    }
+    let end = at + prefix.len() + line_len + 1 + column_len;
+    format!("{}{}{}", &rendered[..at], span.location(), &rendered[end..])
 }
 
 /// Cuts the lines around a span out of its file, so the renderer shows only those,
@@ -440,6 +475,8 @@ mod tests {
         assert_eq!(at(13), (3, 7));
         assert_eq!(at(99), (3, 8), "clamped to the end");
         assert_eq!(at(1), (1, 1), "inside a character: its start");
+        let split = file.span(0, 1);
+        assert_eq!(split.text(), "é", "an end inside a character: its end");
     }
 
     #[test]
@@ -491,6 +528,10 @@ mod tests {
         assert!(
             inside.contains("2 | password: ***\n  |           ^^^ `***` is bad"),
             "{inside}"
+        );
+        assert!(
+            inside.contains("--> p.yaml:2:13\n"),
+            "the file's column: {inside}"
         );
         let key = Diagnostic::error("x", file.span(p - 10, 8), "totp_hunter2 stays");
         assert!(key.render(false).contains("^^^^^^^^ totp_hunter2 stays"));

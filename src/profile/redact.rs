@@ -93,7 +93,11 @@ impl Scan {
             }
             return;
         }
-        let shown = !self.in_vars && (SHOWN_KEYS.contains(&key) || EMPTY_VALUES.contains(&value));
+        // A shown key's value is shown only when it is plainly one value: a line that
+        // swallowed the next (a lost line break) may carry a secret behind it.
+        let plain = !value.contains(": ") && !value.chars().any(char::is_control);
+        let shown =
+            !self.in_vars && plain && (SHOWN_KEYS.contains(&key) || EMPTY_VALUES.contains(&value));
         if !shown {
             self.ranges.push(content_at + value_at..end);
             self.masked_deeper_than = Some(indent);
@@ -162,6 +166,15 @@ mod tests {
         assert_eq!(
             masked(text),
             "accounts:\n  primary:\n    pasword: ***\n    password: ***\n      ***\n      ***\n    username: alice\n  two_factor: ***\n  ***\n    # password: ***\nvars: {}\n"
+        );
+    }
+
+    #[test]
+    fn a_shown_value_that_swallowed_another_line_is_masked() {
+        let text = "accounts:\n  two_factor:\n    username: bob\u{b}    password: \"pw-9\"\n";
+        assert_eq!(
+            masked(text),
+            "accounts:\n  two_factor:\n    username: ***\n"
         );
     }
 
