@@ -402,3 +402,39 @@ fn the_binary_lints_mutated_files_with_exit_0_or_2_and_locations() {
         }
     }
 }
+
+/// Inputs the fuzzer found problems with, kept as they were minimised.
+#[test]
+fn regressions_found_by_the_fuzzer() {
+    let profile = Arc::new(reference_profile());
+    // A one-character span on a multi-byte character (U+2028 after a quoted scalar)
+    // made the excerpt slice inside the character and panic.
+    let spec = "title: \"t\"\u{2028}\ndocument: d\ncases: []\n";
+    let checked = catch_unwind(AssertUnwindSafe(|| {
+        check_spec("specs/r.yaml", spec.into(), &profile)
+    }));
+    assert_eq!(checked.ok(), Some(Ok(())), "no panic, a located error");
+    // A spec with no cases was refused without saying where.
+    let empty = "title: t\ndocument: d\ncases: []\n";
+    assert_eq!(check_spec("specs/e.yaml", empty.into(), &profile), Ok(()));
+    let specs: Vec<LoadedSpec> = Vec::new();
+    for (profile_text, secret) in [
+        // A lost line break: the password rode on the username's line.
+        (
+            "accounts:\n  two_factor:\n    username: bob\u{b}    password: \"c0rrect-h0rse-2fa\"\n",
+            "c0rrect-h0rse-2fa",
+        ),
+        // A byte flip made a password key unknown and its value a comment.
+        (
+            "accounts:\n  primary:\n    passwmrd: #\"Tr0ub4dor&3-primary\"\n",
+            "Tr0ub4dor&3-primary",
+        ),
+    ] {
+        let source = SourceFile::new("p.yaml", profile_text);
+        let errors = resolve_profile(&source, &HashMap::<String, String>::new())
+            .expect_err("the profile is invalid");
+        let shown: String = errors.iter().map(|d| d.render(false)).collect();
+        assert!(!shown.contains(secret), "{shown}");
+        assert_eq!(check_profile("p.yaml", profile_text.into(), &specs), Ok(()));
+    }
+}

@@ -85,9 +85,20 @@ impl Scan {
         };
         let value = content[value_at..].trim_end();
         if value.is_empty() || value.starts_with('#') {
+            let section = indent <= top || (!self.in_vars && SECTION_KEYS.contains(&key));
             if indent <= top {
                 self.in_vars = key == "vars";
-            } else if self.in_vars || !SECTION_KEYS.contains(&key) {
+            }
+            if let Some(comment) = value.strip_prefix('#') {
+                let comment_at = content_at + value_at + 1;
+                if section {
+                    self.comment(comment_at, comment);
+                } else {
+                    // `password: # hunter2` may be a value commented out.
+                    self.ranges.push(comment_at..end);
+                }
+            }
+            if !section {
                 // `password:` with its value on the next lines.
                 self.masked_deeper_than = Some(indent);
             }
@@ -175,6 +186,15 @@ mod tests {
         assert_eq!(
             masked(text),
             "accounts:\n  two_factor:\n    username: ***\n"
+        );
+    }
+
+    #[test]
+    fn a_value_commented_out_is_masked() {
+        let text = "accounts: # both\n  primary: # old: x1y2\n    pasword: #\"pw-9\"\n";
+        assert_eq!(
+            masked(text),
+            "accounts: # both\n  primary: # old: ***\n    pasword: #***\n"
         );
     }
 
