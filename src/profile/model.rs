@@ -52,7 +52,23 @@ pub struct AccountSpec {
     /// TOTP period in seconds, 1 to 3600 (default 30).
     pub totp_period: Option<Spanned<u64>>,
     /// A fixed second-factor code (secret).
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub code: Option<Spanned<String>>,
     /// A shell command whose standard output is the current code (run only when needed).
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub code_command: Option<Spanned<String>>,
+}
+
+/// Reads a key that is present but has no value (`code:`) as an empty string at its
+/// place, so resolving refuses it instead of treating the account as having no code.
+fn null_as_empty<'de, D>(deserializer: D) -> Result<Option<Spanned<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let value = Spanned::<Option<String>>::deserialize(deserializer)?;
+    Ok(Some(Spanned::new(
+        value.value.unwrap_or_default(),
+        value.referenced,
+        value.defined,
+    )))
 }
