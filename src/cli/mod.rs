@@ -4,6 +4,7 @@ mod args;
 mod inputs;
 mod mock_cmd;
 mod mutate_cmd;
+mod notices;
 mod run_cmd;
 
 pub use args::Cli;
