@@ -279,6 +279,9 @@ async fn an_80_bit_totp_secret_logs_in() {
     );
 }
 
+/// Response headers of a throttled answer.
+type Headers = Vec<(&'static str, String)>;
+
 /// Answers `status` with the given headers and body `throttles` times, then 200.
 struct ThrottleThenOk {
     status: u16,
@@ -354,7 +357,7 @@ async fn throttled_run(
 #[tokio::test]
 async fn every_wait_source_is_read_and_waited_out() {
     let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2));
-    let cases: Vec<(Vec<(&str, String)>, &str, &str)> = vec![
+    let cases: Vec<(Headers, &str, &str)> = vec![
         (vec![("retry-after", "1".into())], "", "Retry-After"),
         (vec![("retry-after", date)], "", "Retry-After"),
         (
