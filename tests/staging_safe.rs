@@ -666,3 +666,64 @@ async fn list_counts_failed_logins_and_a_budget_skips_what_cannot_fit() {
         out.stdout
     );
 }
+
+#[tokio::test]
+async fn a_replay_check_sends_the_same_code_without_waiting_for_a_window() {
+    let guards = Guards {
+        totp_no_reuse: true,
+        ..Guards::default()
+    };
+    let server = guarded_rocketchat(guards, None).await;
+    let scratch = Scratch::new();
+    scratch.write(
+        "replay.yaml",
+        r#"
+title: replay
+document: a spec author's replay check
+cases:
+  - id: code_twice
+    section: RFC 6238 §5.2
+    account: two_factor
+    steps:
+      - request:
+          method: POST
+          path: /api/v1/login
+          json: { user: "{{ account.username }}", password: "{{ account.password }}", code: "{{ code }}" }
+        expect: { status: 200, jsonpath: [{ path: $.data.authToken, exists: true }] }
+      - request:
+          method: POST
+          path: /api/v1/login
+          json: { user: "{{ account.username }}", password: "{{ account.password }}", code: "{{ last_code }}" }
+        expect: { jsonpath: [{ path: $.data.authToken, absent: true }] }
+"#,
+    );
+    let state = scratch.path().join("state");
+    let base = server.base_url();
+    let args = [
+        "run",
+        "--target",
+        base.as_str(),
+        "--profile",
+        &reference_profile(),
+        "--fresh-codes",
+        "replay.yaml",
+    ];
+    let out = common::conform_env_async(
+        scratch.path().to_path_buf(),
+        args.iter().map(|s| s.to_string()).collect(),
+        vec![("CONFORM_STATE_DIR".to_string(), state.display().to_string())],
+    )
+    .await;
+    server.shutdown().await;
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout.contains("PASS replay::code_twice"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stderr.contains("waiting"),
+        "a replay is no new use: {}",
+        out.stderr
+    );
+}

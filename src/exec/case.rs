@@ -432,6 +432,16 @@ impl CaseRunner<'_> {
         let wants_code = exprs.contains(&Expr::Code);
         let wants_wrong = exprs.contains(&Expr::WrongCode);
         let wants_stale = exprs.contains(&Expr::StaleCode);
+        // The code of the last step that sent one is what `last_code` replays.
+        if let Some(sent) = scope.code.take() {
+            scope.last_code = Some(sent);
+        }
+        if exprs.contains(&Expr::LastCode) && scope.last_code.is_none() {
+            return Err(
+                "`last_code` replays the code an earlier step of the case sent, and no earlier step sent `code`"
+                    .into(),
+            );
+        }
         scope.code = None;
         scope.wrong_code = None;
         scope.stale_code = None;

@@ -19,10 +19,11 @@ use crate::diagnostic::{Span, did_you_mean};
 use crate::profile::{AccountRole, CodeSource, Profile};
 use crate::spec::{ArmSpec, CaptureSpec, CaseSpec, DefaultsSpec, StepSpec};
 
-const RESERVED: [&str; 7] = [
+const RESERVED: [&str; 8] = [
     "code",
     "wrong_code",
     "stale_code",
+    "last_code",
     "uuid",
     "account",
     "accounts",

@@ -112,14 +112,15 @@ pub fn classify(request: &RequestPlan, account: Option<AccountRole>) -> LoginAtt
                         bad = true;
                     }
                 }
-                Expr::WrongCode | Expr::StaleCode => {
+                // A replayed code is refused by servers that follow RFC 6238 §5.2.
+                Expr::WrongCode | Expr::StaleCode | Expr::LastCode => {
                     credential = true;
                     bad = true;
                 }
                 Expr::Call(_, inner) => {
                     if matches!(
                         inner.as_ref(),
-                        Expr::Code | Expr::WrongCode | Expr::StaleCode
+                        Expr::Code | Expr::WrongCode | Expr::StaleCode | Expr::LastCode
                     ) || matches!(inner.as_ref(), Expr::Account { field, .. } if is_secret_field(field))
                     {
                         credential = true;
