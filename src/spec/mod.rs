@@ -6,6 +6,7 @@ mod embedded;
 mod load;
 mod model;
 mod values;
+mod values_schema;
 
 pub use embedded::{EMBEDDED_SPECS, load_embedded};
 pub use load::{
