@@ -21,7 +21,10 @@ fn every_shell_script_mentions_the_subcommands() {
             .expect("run conform");
         assert!(out.status.success(), "conform completions {shell}: {out:?}");
         let script = String::from_utf8(out.stdout).expect("UTF-8 script");
-        assert!(script.contains("conform"), "{shell}: no `conform` in the script");
+        assert!(
+            script.contains("conform"),
+            "{shell}: no `conform` in the script"
+        );
         for sub in SUBCOMMANDS {
             assert!(
                 script.contains(sub),

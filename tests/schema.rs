@@ -141,7 +141,8 @@ fn shipped_schemas_are_valid_draft_2020_12() {
     for kind in SchemaKind::ALL {
         let schema = shipped(kind);
         assert_eq!(
-            schema["$schema"], "https://json-schema.org/draft/2020-12/schema",
+            schema["$schema"],
+            "https://json-schema.org/draft/2020-12/schema",
             "{}",
             kind.shipped_path()
         );
@@ -158,7 +159,11 @@ fn schema_command_prints_the_shipped_files() {
             .args(["schema", arg])
             .output()
             .expect("run conform");
-        assert!(out.status.success(), "conform schema {arg}: {:?}", out.status);
+        assert!(
+            out.status.success(),
+            "conform schema {arg}: {:?}",
+            out.status
+        );
         let on_disk = std::fs::read_to_string(root().join(kind.shipped_path())).unwrap();
         assert!(
             String::from_utf8_lossy(&out.stdout) == on_disk,
@@ -232,7 +237,10 @@ fn check_corpus(
             "{dir}/{name}.yaml must be listed exactly once as structural, semantic or not YAML in tests/schema.rs"
         );
         if not_yaml.contains(&name.as_str()) {
-            assert!(yaml_value(&file).is_err(), "{dir}/{name}.yaml parses as YAML");
+            assert!(
+                yaml_value(&file).is_err(),
+                "{dir}/{name}.yaml parses as YAML"
+            );
         } else if structural.contains(&name.as_str()) {
             let value = yaml_value(&file).unwrap();
             assert!(
