@@ -3,6 +3,7 @@
 //! exactly the diagnostic in the `.stderr` file beside it (file, line, column,
 //! message, caret). `CONFORM_BLESS=1 cargo test --test diagnostics` rewrites the
 //! expected files after a deliberate change; review the diff before committing.
+//! A profile's diagnostic must show none of its secret values.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -59,6 +60,9 @@ fn check(rel: &str, kind: &str) -> Result<(), Failed> {
     if out.status.code() != Some(2) {
         return Err(format!("expected exit 2, got {:?}\n{stderr}", out.status.code()).into());
     }
+    if kind == "profile" {
+        check_no_secret(&root.join(rel), &stderr)?;
+    }
     let expected_path = root.join(rel).with_extension("stderr");
     if std::env::var_os("CONFORM_BLESS").is_some() {
         std::fs::write(&expected_path, &stderr).map_err(|e| e.to_string())?;
@@ -83,4 +87,37 @@ fn check(rel: &str, kind: &str) -> Result<(), Failed> {
         )
         .into())
     }
+}
+
+/// Fails when `stderr` quotes a secret value of the profile at `path`: the value of a
+/// `password`, `secure_key`, `totp_secret`, `code` or `code_command` key (block or
+/// flow style), or of a `vars:` entry — each literal piece around `${...}`.
+fn check_no_secret(path: &Path, stderr: &str) -> Result<(), Failed> {
+    // A fixture that is no regular file (`/dev/zero`) has nothing to quote.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let key = regex::Regex::new(
+        r#"(?:password|secure_key|totp_secret|code|code_command)\s*:[ \t]*([^,}\n]*)"#,
+    )
+    .map_err(|e| e.to_string())?;
+    let mut values: Vec<String> = key.captures_iter(&text).map(|c| c[1].to_string()).collect();
+    let mut in_vars = false;
+    for line in text.lines() {
+        if !line.starts_with(' ') {
+            in_vars = line.starts_with("vars:");
+        } else if in_vars && let Some((_, value)) = line.split_once(':') {
+            values.push(value.to_string());
+        }
+    }
+    let env = regex::Regex::new(r"\$\{[^}]*\}?").map_err(|e| e.to_string())?;
+    for value in &values {
+        for piece in env.split(value.trim().trim_matches(['"', '\''])) {
+            if piece.len() >= 4 && stderr.contains(piece) {
+                return Err(format!("the diagnostic shows the secret `{piece}`:\n{stderr}").into());
+            }
+        }
+    }
+    Ok(())
 }

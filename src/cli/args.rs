@@ -134,7 +134,7 @@ pub struct RunArgs {
     #[command(flatten)]
     pub spec: SpecArgs,
     /// Base URL of the server under test (its path is kept as a prefix).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = TargetParser)]
     pub target: Option<url::Url>,
     /// Cases run at once; the steps of one case always run in order.
     #[arg(long, default_value_t = 1, value_name = "N")]
@@ -184,4 +184,98 @@ pub struct LintArgs {
     /// Specs, profile and case selection.
     #[command(flatten)]
     pub spec: SpecArgs,
+}
+
+/// Parses `--target`: an absolute `http` or `https` URL. Anything else is refused before a
+/// request is sent, with a message that never repeats a password given in the URL.
+#[derive(Clone, Copy, Debug)]
+pub struct TargetParser;
+
+impl clap::builder::TypedValueParser for TargetParser {
+    type Value = url::Url;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<url::Url, clap::Error> {
+        let text = value
+            .to_str()
+            .ok_or_else(|| target_error("--target is not valid UTF-8".to_string()))?;
+        parse_target(text).map_err(target_error)
+    }
+}
+
+fn target_error(message: String) -> clap::Error {
+    clap::Error::raw(
+        clap::error::ErrorKind::ValueValidation,
+        format!("{message}\n"),
+    )
+}
+
+/// Checks a `--target` value; the error is a sentence for the user.
+pub fn parse_target(text: &str) -> Result<url::Url, String> {
+    let shown = without_password(text);
+    match url::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Ok(url),
+        Ok(url) if matches!(url.scheme(), "http" | "https") => {
+            Err(format!("--target `{shown}` has no host"))
+        }
+        // `localhost:8080` parses as the scheme `localhost`: no `//` means no scheme.
+        Ok(_) if !text.contains("://") => Err(missing_scheme(&shown)),
+        Ok(url) => Err(format!(
+            "--target `{shown}`: the scheme `{}` is not supported; use an http:// or https:// URL",
+            url.scheme()
+        )),
+        Err(url::ParseError::RelativeUrlWithoutBase) => Err(missing_scheme(&shown)),
+        Err(e) => Err(format!("--target `{shown}` is not a valid URL: {e}")),
+    }
+}
+
+fn missing_scheme(shown: &str) -> String {
+    format!("--target `{shown}` has no scheme; did you mean `http://{shown}`?")
+}
+
+/// The URL text with the password of its userinfo (`user:pass@`) replaced by `***`.
+fn without_password(text: &str) -> String {
+    let authority_at = text.find("://").map_or(0, |i| i + 3);
+    let authority_end = text[authority_at..]
+        .find(['/', '?', '#'])
+        .map_or(text.len(), |i| authority_at + i);
+    let authority = &text[authority_at..authority_end];
+    match authority.rfind('@') {
+        Some(at) => match authority[..at].find(':') {
+            Some(colon) => format!(
+                "{}***{}",
+                &text[..authority_at + colon + 1],
+                &text[authority_at + at..]
+            ),
+            None => text.to_string(),
+        },
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_must_be_http_urls_with_a_host() {
+        assert!(parse_target("https://user:pw@staging.example.com/api").is_ok());
+        assert!(parse_target("http://127.0.0.1:8080").is_ok());
+        assert_eq!(
+            parse_target("127.0.0.1:8080").unwrap_err(),
+            "--target `127.0.0.1:8080` has no scheme; did you mean `http://127.0.0.1:8080`?"
+        );
+        assert_eq!(
+            parse_target("localhost:8080").unwrap_err(),
+            "--target `localhost:8080` has no scheme; did you mean `http://localhost:8080`?"
+        );
+        assert_eq!(
+            parse_target("ftp://u:secret@example.com/x").unwrap_err(),
+            "--target `ftp://u:***@example.com/x`: the scheme `ftp` is not supported; use an http:// or https:// URL"
+        );
+    }
 }

@@ -258,6 +258,8 @@ pub fn list(args: LintArgs) -> u8 {
     };
     plan.select(&selection(&args.spec));
     let mut out = std::io::stdout().lock();
+    let mut totals: std::collections::BTreeMap<Option<conform::profile::AccountRole>, usize> =
+        Default::default();
     for case in plan.cases() {
         let tags = if case.tags.is_empty() {
             String::new()
@@ -269,7 +271,37 @@ pub fn list(args: LintArgs) -> u8 {
             .as_ref()
             .map(|s| format!(" (skipped: {s})"))
             .unwrap_or_default();
-        let _ = writeln!(out, "{}{tags} — {}{skip}", case.id, case.section);
+        let failed = case.failed_logins();
+        let logins = if failed.is_empty() || case.skip.is_some() {
+            String::new()
+        } else {
+            for (who, n) in &failed {
+                *totals.entry(*who).or_default() += n;
+            }
+            format!(" (failed logins: {})", failed_text(&failed))
+        };
+        let _ = writeln!(out, "{}{tags} — {}{skip}{logins}", case.id, case.section);
+    }
+    if !totals.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nfailed logins a run sends at most: {}",
+            failed_text(&totals)
+        );
     }
     EXIT_OK
+}
+
+/// `primary 4, two_factor 6, unknown users 5`.
+fn failed_text(
+    counts: &std::collections::BTreeMap<Option<conform::profile::AccountRole>, usize>,
+) -> String {
+    counts
+        .iter()
+        .map(|(who, n)| match who {
+            Some(role) => format!("{} {n}", role.name()),
+            None => format!("unknown users {n}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -13,6 +13,7 @@ mod request;
 mod runner;
 mod scope;
 mod send;
+mod throttle;
 
 pub use case::CaseRunner;
 pub use client::{ClientError, ClientOptions, build_client, install_crypto_provider};

@@ -98,9 +98,10 @@ pub fn build_plan(
             }
         }
         if spec.cases.is_empty() {
-            errors.push(Diagnostic::plain(
+            errors.push(Diagnostic::error(
                 "spec",
-                format!("{} has no cases", loaded.source.name),
+                cases_key(&loaded.source),
+                "the spec has no cases",
             ));
         }
         errors.append(&mut ctx.errors);
@@ -123,6 +124,19 @@ pub fn build_plan(
         })
     } else {
         Err(errors)
+    }
+}
+
+/// Where a spec's `cases:` key is (its first top-level line), else its end.
+fn cases_key(source: &Arc<crate::diagnostic::SourceFile>) -> crate::diagnostic::Span {
+    let text = &source.text;
+    let at = text
+        .match_indices("cases:")
+        .find(|(i, _)| *i == 0 || text[..*i].ends_with('\n'))
+        .map(|(i, _)| i);
+    match at {
+        Some(i) => source.span(i, "cases".len()),
+        None => source.span(text.len(), 0),
     }
 }
 

@@ -328,10 +328,13 @@ fn build_step(
         headers: s.headers.iter().map(|h| h.to_ascii_lowercase()).collect(),
         redact: s.redact.iter().filter_map(|r| ctx.jsonpath(r)).collect(),
     });
+    let request = request?;
+    let login = super::logins::classify(&request, ctx.case_account);
     Some(StepPlan {
         name,
         span,
-        request: request?,
+        request,
+        login,
         checks,
         captures,
         arms: arm_plans,

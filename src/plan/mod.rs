@@ -10,6 +10,7 @@ mod check;
 mod context;
 mod expect_builder;
 mod json_template;
+mod logins;
 mod merge;
 mod model;
 mod request_builder;
@@ -22,6 +23,7 @@ pub use check::{
     Quantifier,
 };
 pub use json_template::JsonTemplate;
+pub use logins::LoginAttempt;
 pub use model::{
     ArmPlan, BodyPlan, CapturePlan, CaptureSource, CasePlan, Pick, Plan, RequestPlan, SecretPaths,
     SnapshotPlan, SpecPlan, StepPlan,

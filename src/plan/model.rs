@@ -124,6 +124,8 @@ pub struct StepPlan {
     pub branch_span: Option<Span>,
     /// Snapshot settings, when the step is snapshotted.
     pub snapshot: Option<SnapshotPlan>,
+    /// What the request is as a login (for lockout budgets).
+    pub login: super::logins::LoginAttempt,
 }
 
 /// One arm of a branch.

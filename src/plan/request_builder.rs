@@ -8,7 +8,7 @@ use serde_saphyr::Spanned;
 use super::context::{Ctx, Use};
 use super::json_template::JsonTemplate;
 use super::model::{BodyPlan, RequestPlan};
-use super::template::Template;
+use super::template::{Part, Template};
 use crate::diagnostic::Span;
 use crate::spec::{DefaultsSpec, RequestSpec};
 
@@ -47,10 +47,9 @@ pub fn build_request(
     for (name, value) in &defaults.headers {
         if !spec.headers.contains_key(name) {
             let span = ctx.span(value);
-            headers.push((
-                name.clone(),
-                ctx.template(&value.value, &span, Use::Request)?,
-            ));
+            let template = ctx.template(&value.value, &span, Use::Request)?;
+            check_header_value(ctx, &format!("header `{name}`"), &template, &span)?;
+            headers.push((name.clone(), template));
         }
     }
     headers.extend(pairs(ctx, &spec.headers, true)?);
@@ -101,6 +100,12 @@ fn pairs(
             }
         };
         match ctx.template(text, &span, Use::Request) {
+            Some(t) if header_names => {
+                match check_header_value(ctx, &format!("header `{key}`"), &t, &span) {
+                    Some(()) => out.push((key, t)),
+                    None => ok = false,
+                }
+            }
             Some(t) => out.push((key, t)),
             None => ok = false,
         }
@@ -145,7 +150,12 @@ fn body(ctx: &mut Ctx, spec: &RequestSpec) -> Option<BodyPlan> {
     }
     if let Some(text) = &spec.body {
         let content_type = match &spec.content_type {
-            Some(c) => Some(ctx.static_text(c)?),
+            Some(c) => {
+                let text = ctx.static_text(c)?;
+                let span = ctx.span(c);
+                check_header_value(ctx, "`content_type`", &Template::literal(&text), &span)?;
+                Some(text)
+            }
             None => None,
         };
         let text = ctx.spanned_template(text, Use::Request)?;
@@ -157,6 +167,35 @@ fn body(ctx: &mut Ctx, spec: &RequestSpec) -> Option<BodyPlan> {
         return None;
     }
     Some(BodyPlan::None)
+}
+
+/// Refuses a header value whose literal text has a character no header can carry
+/// (CR, LF and other controls but tab): the request could never be sent. Parts known
+/// only at run time are checked when rendered.
+fn check_header_value(ctx: &mut Ctx, what: &str, template: &Template, span: &Span) -> Option<()> {
+    let bad = template.parts.iter().find_map(|part| match part {
+        Part::Lit(text) => text.chars().find(|&c| c.is_ascii_control() && c != '\t'),
+        Part::Expr(..) => None,
+    });
+    let Some(c) = bad else { return Some(()) };
+    let name = match c {
+        '\r' => "a carriage return (CR)".to_string(),
+        '\n' => "a line feed (LF)".to_string(),
+        c => format!("the control character U+{:04X}", u32::from(c)),
+    };
+    // A character written as itself can be pointed at; an escape (`\r\n`) cannot.
+    let at = if span.text().contains(c) {
+        span.narrow_to(&c.to_string())
+    } else {
+        span.clone()
+    };
+    ctx.error_help(
+        "header",
+        at,
+        format!("{what} contains {name}, which a header value cannot carry"),
+        Some("a header value is one line of text; remove the character".into()),
+    );
+    None
 }
 
 /// A method name (templates over `vars` allowed), upper-cased.

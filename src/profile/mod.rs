@@ -3,6 +3,7 @@
 
 mod env;
 mod model;
+mod redact;
 mod resolve;
 
 use std::path::Path;
@@ -10,9 +11,11 @@ use std::sync::Arc;
 
 pub use env::{EnvSource, ProcessEnv, expand};
 pub use model::{AccountSpec, AccountsSpec, ProfileSpec};
-pub use resolve::{Account, AccountRole, CodeSource, Profile, resolve_profile};
+pub use redact::secret_ranges;
+pub use resolve::{Account, AccountRole, CodeSource, Profile, masked_source, resolve_profile};
 
 use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::spec::{MAX_PROFILE_BYTES, read_bounded};
 
 /// The profile of the bundled reference servers, compiled in.
 pub const REFERENCE_PROFILE: &str = include_str!("../../fixtures/reference-profile.yaml");
@@ -20,15 +23,12 @@ pub const REFERENCE_PROFILE: &str = include_str!("../../fixtures/reference-profi
 /// Display name of the embedded reference profile.
 pub const REFERENCE_PROFILE_NAME: &str = "fixtures/reference-profile.yaml";
 
-/// Reads and resolves a profile file.
+/// Reads and resolves a profile file (of at most [`MAX_PROFILE_BYTES`]).
 pub fn load_profile(path: &Path, env: &dyn EnvSource) -> Result<Profile, Vec<Diagnostic>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![Diagnostic::plain(
-            "cannot read profile",
-            format!("{}: {e}", path.display()),
-        )]
-    })?;
-    resolve_profile(&SourceFile::new(path.display().to_string(), text), env)
+    let name = path.display().to_string();
+    let text = read_bounded(path, "profile", MAX_PROFILE_BYTES)
+        .map_err(|e| vec![e.into_diagnostic(&name, masked_source)])?;
+    resolve_profile(&SourceFile::new(name, text), env)
 }
 
 /// The reference profile (embedded, so it works from any directory).

@@ -76,10 +76,26 @@ pub struct AccountSpec {
     #[schemars(with = "Option<u64>", range(min = 1, max = 3600))]
     pub totp_period: Option<Spanned<u64>>,
     /// A fixed second-factor code (a secret).
-    #[schemars(with = "Option<Text>")]
+    #[serde(default, deserialize_with = "null_as_empty")]
+    #[schemars(with = "Text", length(min = 1))]
     pub code: Option<Spanned<String>>,
     /// A shell command whose standard output is the current code; run through `sh -c`
     /// only when a case needs a code, with `CONFORM_ACCOUNT` set to the account name.
-    #[schemars(with = "Option<Text>")]
+    #[serde(default, deserialize_with = "null_as_empty")]
+    #[schemars(with = "Text", length(min = 1))]
     pub code_command: Option<Spanned<String>>,
+}
+
+/// Reads a key that is present but has no value (`code:`) as an empty string at its
+/// place, so resolving refuses it instead of treating the account as having no code.
+fn null_as_empty<'de, D>(deserializer: D) -> Result<Option<Spanned<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let value = Spanned::<Option<String>>::deserialize(deserializer)?;
+    Ok(Some(Spanned::new(
+        value.value.unwrap_or_default(),
+        value.referenced,
+        value.defined,
+    )))
 }

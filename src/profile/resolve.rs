@@ -7,6 +7,7 @@ use serde_saphyr::Spanned;
 
 use super::env::{EnvSource, expand};
 use super::model::{AccountSpec, ProfileSpec};
+use super::redact::secret_ranges;
 use crate::diagnostic::{Diagnostic, SourceFile, did_you_mean};
 use crate::otp::{RFC_MIN_SECRET_BITS, TotpConfigError, TotpGenerator};
 
@@ -137,11 +138,19 @@ impl Profile {
     }
 }
 
+/// A profile's text as a source file whose diagnostics show its secret values as `***`.
+pub fn masked_source(name: &str, text: String) -> Arc<SourceFile> {
+    let masks = secret_ranges(&text);
+    SourceFile::with_masks(name, text, masks)
+}
+
 /// Parses and resolves profile text; every problem of the file is reported at once.
+/// Diagnostics quote the text with its secret values masked.
 pub fn resolve_profile(
     source: &Arc<SourceFile>,
     env: &dyn EnvSource,
 ) -> Result<Profile, Vec<Diagnostic>> {
+    let source = &masked_source(&source.name, source.text.clone());
     let raw: ProfileSpec = crate::spec::parse_yaml(source, "profile").map_err(|d| vec![d])?;
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
@@ -211,6 +220,33 @@ fn text(
     }
 }
 
+/// Like [`text`], refusing a value that is empty (or blank) once expanded: an empty
+/// `code` or `code_command` yields no code, which only the run would notice.
+fn non_empty(
+    value: Option<Spanned<String>>,
+    key: &str,
+    source: &Arc<SourceFile>,
+    env: &dyn EnvSource,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let span = value.as_ref().map(|v| source.span_of(&v.referenced))?;
+    let written_empty = value.as_ref().is_some_and(|v| v.value.trim().is_empty());
+    let text = text(value, source, env, errors)?;
+    if !text.trim().is_empty() {
+        return Some(text);
+    }
+    let label = if written_empty {
+        format!("`{key}` is empty")
+    } else {
+        format!("`{key}` is empty once its environment variables are expanded")
+    };
+    errors.push(
+        Diagnostic::error("second factor", span, label)
+            .with_help(format!("give `{key}` a value, or remove it")),
+    );
+    None
+}
+
 fn resolve_account(
     role: AccountRole,
     spec: AccountSpec,
@@ -249,10 +285,10 @@ fn resolve_account(
     let totp_secret = text(spec.totp_secret.clone(), source, env, errors);
     let code = if let Some(secret) = &totp_secret {
         totp_source(role, &spec, secret, source, errors, warnings)
-    } else if let Some(code) = text(spec.code, source, env, errors) {
-        Some(CodeSource::Static(code))
+    } else if spec.code.is_some() {
+        non_empty(spec.code, "code", source, env, errors).map(CodeSource::Static)
     } else {
-        text(spec.code_command, source, env, errors).map(CodeSource::Command)
+        non_empty(spec.code_command, "code_command", source, env, errors).map(CodeSource::Command)
     };
     Account {
         username: text(spec.username, source, env, errors),

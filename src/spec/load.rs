@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_saphyr::MessageFormatter;
 
 use super::model::SpecFile;
+use super::read::{MAX_SPEC_BYTES, read_bounded};
 use crate::diagnostic::{Diagnostic, SourceFile, did_you_mean};
 
 /// A parsed spec with the file it came from.
@@ -104,10 +105,11 @@ fn widen_to_token(span: crate::diagnostic::Span) -> crate::diagnostic::Span {
 
 /// Reads and parses one spec file.
 pub fn load_spec_file(path: &Path) -> Result<LoadedSpec, Diagnostic> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Diagnostic::plain("cannot read spec", format!("{}: {e}", path.display())))?;
+    let name = path.display().to_string();
+    let text = read_bounded(path, "spec", MAX_SPEC_BYTES)
+        .map_err(|e| e.into_diagnostic(&name, |name, text| SourceFile::new(name, text)))?;
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    load_spec_text(&path.display().to_string(), text, base_dir)
+    load_spec_text(&name, text, base_dir)
 }
 
 /// Parses spec text that has a display name (used for embedded specs too).

@@ -5,6 +5,7 @@
 mod embedded;
 mod load;
 mod model;
+mod read;
 mod values;
 mod values_schema;
 
@@ -17,4 +18,5 @@ pub use model::{
     ArmSpec, CaptureSpec, CaseSpec, DecisionSpec, DefaultsSpec, ExpectSpec, JwtCheckSpec,
     PathAssertSpec, RequestSpec, SnapshotSpec, SpecFile, StepSpec,
 };
+pub use read::{MAX_PROFILE_BYTES, MAX_SPEC_BYTES, ReadError, read_bounded};
 pub use values::{HeaderExpectSpec, LengthSpec, OneOrMany, StatusPattern, StatusSpec};

@@ -55,7 +55,8 @@ pub struct SpecFile {
     /// Named steps that cases reuse with `use: NAME`.
     #[serde(default)]
     pub steps: IndexMap<String, StepSpec>,
-    /// The cases, each run on its own.
+    /// The cases, each run on its own (at least one).
+    #[schemars(length(min = 1))]
     pub cases: Vec<CaseSpec>,
 }
 
