@@ -170,6 +170,18 @@ pub struct RunArgs {
     /// Write new and changed snapshots instead of failing on them.
     #[arg(long, requires = "snapshots")]
     pub update_snapshots: bool,
+    /// The most time the run spends waiting for throttling servers (summed over waits);
+    /// a case that would need more is inconclusive.
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub max_wait: humantime::Duration,
+    /// Send at most N requests per DURATION to each target (e.g. 10/60s), so a rate
+    /// limiter is never reached.
+    #[arg(long, value_name = "N/DURATION")]
+    pub rate: Option<conform::exec::Rate>,
+    /// Send at most N failed logins per account since its last successful login:
+    /// cases that would pass it are preceded by a successful login, or skipped.
+    #[arg(long, value_name = "N")]
+    pub max_failed_logins: Option<usize>,
     /// Fail the run when an arm of a branch was not exercised against the target.
     #[arg(long)]
     pub require_branches: bool,

@@ -5,6 +5,7 @@ mod inputs;
 mod meta_cmd;
 mod mock_cmd;
 mod mutate_cmd;
+mod notices;
 mod run_cmd;
 
 pub use args::Cli;

@@ -145,7 +145,7 @@ pub fn classify(request: &RequestPlan, account: Option<AccountRole>) -> LoginAtt
     let Some(who) = charged else {
         return LoginAttempt::Failed(None);
     };
-    let own = exact.iter().any(|r| *r == who);
+    let own = exact.contains(&who);
     let foreign = exact.iter().any(|r| *r != who);
     if bad || foreign || !own {
         LoginAttempt::Failed(Some(who))

@@ -45,6 +45,12 @@ pub struct SpecFile {
     #[serde(default)]
     #[schemars(with = "Vec<Text>")]
     pub secrets: Vec<Spanned<String>>,
+    /// How the API says "too many requests" beyond the standard signs (429, or 503 with
+    /// `Retry-After`): such an answer is never evidence; conform waits and resends.
+    pub throttled: Option<ThrottledSpec>,
+    /// How the API says an account or client is blocked after failed logins (besides 423
+    /// Locked): a case meeting it is inconclusive, and the account's other cases skip.
+    pub locked: Option<LockedSpec>,
     /// Settings applied to every request of the spec.
     #[serde(default)]
     pub defaults: DefaultsSpec,
@@ -58,6 +64,25 @@ pub struct SpecFile {
     /// The cases, each run on its own (at least one).
     #[schemars(length(min = 1))]
     pub cases: Vec<CaseSpec>,
+}
+
+/// How a spec recognises a throttled answer.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThrottledSpec {
+    /// What a throttled answer looks like (an expectation block, as an arm's `when:`).
+    pub when: ExpectSpec,
+    /// A regex finding the seconds to wait in the body (its first group), for APIs that
+    /// say it only there (Rocket.Chat: `You must wait (\d+) seconds`).
+    pub wait: Option<Spanned<String>>,
+}
+
+/// How a spec recognises a blocked account or client.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockedSpec {
+    /// What a blocked answer looks like (an expectation block).
+    pub when: ExpectSpec,
 }
 
 /// A written decision about something the document leaves open or contradicts.
