@@ -67,18 +67,19 @@ pub struct SpecFile {
 }
 
 /// How a spec recognises a throttled answer.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ThrottledSpec {
     /// What a throttled answer looks like (an expectation block, as an arm's `when:`).
     pub when: ExpectSpec,
     /// A regex finding the seconds to wait in the body (its first group), for APIs that
     /// say it only there (Rocket.Chat: `You must wait (\d+) seconds`).
+    #[schemars(with = "Option<Text>")]
     pub wait: Option<Spanned<String>>,
 }
 
 /// How a spec recognises a blocked account or client.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LockedSpec {
     /// What a blocked answer looks like (an expectation block).
