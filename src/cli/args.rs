@@ -27,6 +27,36 @@ pub enum Command {
     /// Run each spec against every mutant and conformant variant of its API's reference
     /// and print the kill matrix.
     Mutate(MutateArgs),
+    /// Print the JSON Schema of the spec or profile format (for editors; the repository
+    /// ships them under schema/).
+    Schema(SchemaArgs),
+    /// Print a shell completion script (e.g. `conform completions bash > ~/.local/share/bash-completion/completions/conform`).
+    Completions(CompletionsArgs),
+}
+
+/// `conform schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which format: `spec` or `profile`.
+    #[arg(value_enum, value_name = "FORMAT")]
+    pub format: SchemaFormat,
+}
+
+/// The formats `conform schema` describes.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum SchemaFormat {
+    /// A spec file.
+    Spec,
+    /// A profile file.
+    Profile,
+}
+
+/// `conform completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// `conform mutate`.

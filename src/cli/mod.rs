@@ -2,6 +2,7 @@
 
 mod args;
 mod inputs;
+mod meta_cmd;
 mod mock_cmd;
 mod mutate_cmd;
 mod notices;
@@ -28,6 +29,8 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::List(args) => run_cmd::list(args),
         Command::Mock(args) => mock_cmd::mock(args),
         Command::Mutate(args) => mutate_cmd::mutate(args),
+        Command::Schema(args) => meta_cmd::schema(args),
+        Command::Completions(args) => meta_cmd::completions(args),
     };
     ExitCode::from(code)
 }

@@ -7,6 +7,7 @@ mod load;
 mod model;
 mod read;
 mod values;
+mod values_schema;
 
 pub use embedded::{EMBEDDED_SPECS, load_embedded};
 pub use load::{
