@@ -96,6 +96,7 @@ fn run_trial(plan: &Plan, case: &CasePlan, target: &Url, root: &Path) -> Result<
         keep_exchanges: false,
         snapshots: true,
         masker: &masker,
+        limits: Default::default(),
     };
     let outcome = runtime.block_on(runner.run_case(case));
     if outcome.status == CaseStatus::Failed {

@@ -38,7 +38,7 @@ pub fn xml_to_value_within(text: &str, nodes_limit: u32) -> Result<Value, String
     };
     let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| match e {
         roxmltree::Error::NodesLimitReached => {
-            format!("the XML body has more than {nodes_limit} nodes")
+            format!("the XML body has more than {nodes_limit} nodes, too many to check within the body limit")
         }
         e => format!("the body is not well-formed XML: {e}"),
     })?;
@@ -157,7 +157,10 @@ mod tests {
         let wide = format!("<r>{}</r>", "<k>v</k>".repeat(1000));
         assert!(xml_to_value_within(&wide, 10_000).is_ok());
         let err = xml_to_value_within(&wide, 100).unwrap_err();
-        assert_eq!(err, "the XML body has more than 100 nodes");
+        assert_eq!(
+            err,
+            "the XML body has more than 100 nodes, too many to check within the body limit"
+        );
     }
 
     #[test]

@@ -87,6 +87,7 @@ async fn execute(
             insecure: args.insecure,
             connect_timeout: None,
         },
+        max_body: args.max_body,
     };
     let stdout = std::io::stdout();
     let mut terminal = TerminalReporter::new(stdout.lock(), stdout_color(), args.verbose);

@@ -16,7 +16,7 @@ use super::outcome::{
 };
 use super::request::build_request;
 use super::scope::Scope;
-use super::send::send;
+use super::send::{SendLimits, send};
 use crate::assert::{CheckFailure, Response, all_pass, eval_check};
 use crate::diagnostic::Span;
 use crate::mask::Masker;
@@ -43,6 +43,8 @@ pub struct CaseRunner<'a> {
     pub snapshots: bool,
     /// Profile secrets.
     pub masker: &'a Masker,
+    /// Connect timeout and body limit of every exchange.
+    pub limits: SendLimits,
 }
 
 /// Whether to go on after a step.
@@ -288,7 +290,7 @@ impl CaseRunner<'_> {
         scope: &Scope,
     ) -> Result<(RequestRecord, Result<(Response, Duration), String>), String> {
         let built = build_request(self.client, self.base, request, method, scope)?;
-        let sent = send(self.client, built.request, request.timeout).await;
+        let sent = send(self.client, built.request, request.timeout, self.limits).await;
         Ok((built.record, sent))
     }
 

@@ -143,7 +143,11 @@ async fn run_command(cmd: &str, role: AccountRole) -> Result<String, CodeError> 
     // Dropping `child` on any early return kills the command (`kill_on_drop`).
     let (stdout, stderr) = match (child.stdout.take(), child.stderr.take()) {
         (Some(out), Some(err)) => (out, err),
-        _ => return Err(CodeError::Spawn(std::io::Error::other("no pipes to the command"))),
+        _ => {
+            return Err(CodeError::Spawn(std::io::Error::other(
+                "no pipes to the command",
+            )));
+        }
     };
     let finished = async {
         let (out, err) = tokio::try_join!(read_bounded(stdout), read_bounded(stderr))?;
@@ -238,7 +242,11 @@ mod tests {
             .current(AccountRole::TwoFactor, &CodeSource::Command(at_limit))
             .await
             .unwrap();
-        assert_eq!(code.len(), COMMAND_OUTPUT_LIMIT, "exactly the limit is fine");
+        assert_eq!(
+            code.len(),
+            COMMAND_OUTPUT_LIMIT,
+            "exactly the limit is fine"
+        );
     }
 
     #[test]

@@ -24,3 +24,4 @@ pub use outcome::{
 pub use request::join_url;
 pub use runner::{EventSink, RunOptions, RunSummary, run_plan};
 pub use scope::Scope;
+pub use send::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, SendLimits};

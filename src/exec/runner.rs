@@ -11,6 +11,7 @@ use super::case::CaseRunner;
 use super::client::{ClientError, ClientOptions, build_client};
 use super::codes::CodeLedger;
 use super::outcome::{CaseOutcome, CaseStatus};
+use super::send::{DEFAULT_MAX_BODY, SendLimits};
 use crate::mask::Masker;
 use crate::plan::{CasePlan, Plan};
 
@@ -27,6 +28,8 @@ pub struct RunOptions {
     pub fresh_codes: bool,
     /// HTTP client settings.
     pub client: ClientOptions,
+    /// Largest response body read; a larger one fails its case.
+    pub max_body: usize,
 }
 
 impl Default for RunOptions {
@@ -37,6 +40,7 @@ impl Default for RunOptions {
             snapshots: false,
             fresh_codes: false,
             client: ClientOptions::default(),
+            max_body: DEFAULT_MAX_BODY,
         }
     }
 }
@@ -79,6 +83,10 @@ pub async fn run_plan(
     let client = build_client(&options.client)?;
     let ledger = CodeLedger::new(options.fresh_codes);
     let masker = Masker::new(plan.profile.secrets());
+    let limits = SendLimits {
+        connect_timeout: options.client.connect_timeout(),
+        max_body: options.max_body,
+    };
     let runners: Vec<CaseRunner> = targets
         .iter()
         .map(|base| CaseRunner {
@@ -89,6 +97,7 @@ pub async fn run_plan(
             keep_exchanges: options.keep_exchanges,
             snapshots: options.snapshots,
             masker: &masker,
+            limits,
         })
         .collect();
     let cases: Vec<(usize, &CasePlan)> = plan
