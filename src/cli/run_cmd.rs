@@ -173,7 +173,7 @@ fn report_snapshots<W: Write>(
     let stale = sink.stale();
     for file in &stale {
         if prune {
-            match std::fs::remove_file(file) {
+            match sink.store().remove(file) {
                 Ok(()) => terminal.line(&format!("snapshot removed: {}", file.display())),
                 Err(e) => terminal.line(&format!("cannot remove {}: {e}", file.display())),
             }

@@ -13,6 +13,7 @@ mod json_template;
 mod merge;
 mod model;
 mod request_builder;
+mod schema_refs;
 mod select;
 mod template;
 
