@@ -133,6 +133,60 @@ fn strip_url(text: &str) -> String {
 mod tests {
     use super::*;
 
+    /// A listener whose accept queue is full: the kernel drops further SYNs, so a
+    /// connect hangs until the client's connect timeout.
+    async fn full_listener() -> (tokio::net::TcpListener, Vec<tokio::net::TcpStream>, String) {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = socket.listen(0).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut held = Vec::new();
+        // Fill the queue; connects beyond it hang, so each gets a short deadline.
+        for _ in 0..8 {
+            let connect = tokio::net::TcpStream::connect(addr);
+            match tokio::time::timeout(Duration::from_millis(100), connect).await {
+                Ok(Ok(s)) => held.push(s),
+                _ => break,
+            }
+        }
+        (listener, held, format!("http://{addr}/"))
+    }
+
+    #[tokio::test]
+    async fn timeouts_name_the_limit_that_fired() {
+        let options = super::super::client::ClientOptions {
+            connect_timeout: Some(Duration::from_millis(200)),
+            ..Default::default()
+        };
+        let client = super::super::client::build_client(&options).unwrap();
+        let limits = SendLimits {
+            connect_timeout: options.connect_timeout(),
+            ..SendLimits::default()
+        };
+        let (_listener, _held, url) = full_listener().await;
+        let request = client
+            .get(&url)
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
+        let err = send(&client, request, Duration::from_secs(5), limits)
+            .await
+            .unwrap_err();
+        assert_eq!(err, "could not connect within 200ms");
+
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", silent.local_addr().unwrap());
+        let request = client
+            .get(&url)
+            .timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        let err = send(&client, request, Duration::from_millis(300), limits)
+            .await
+            .unwrap_err();
+        assert_eq!(err, "no complete response within 300ms");
+    }
+
     #[test]
     fn sizes_read_as_people_write_them() {
         assert_eq!(size(16 * 1024 * 1024), "16 MiB");
