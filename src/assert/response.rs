@@ -225,7 +225,7 @@ mod tests {
         assert_eq!(r.text(), "{\"ok\":true}");
         assert!(matches!(r.text.get(), Some(Text::Body(range)) if *range == (3..14)));
         let ascii = response(Some("text/plain; charset=ISO-8859-1"), b"plain");
-        assert!(matches!(ascii.text.get(), None));
+        assert!(ascii.text.get().is_none());
         assert_eq!(ascii.text(), "plain");
         assert!(matches!(ascii.text.get(), Some(Text::Body(_))));
     }

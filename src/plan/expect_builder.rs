@@ -155,7 +155,12 @@ fn header_checks(
 fn schema_checks(ctx: &mut Ctx, spec: &ExpectSpec, checks: &mut Vec<Check>) {
     if let Some(schema) = &spec.schema {
         let span = ctx.span(schema);
-        let base = std::fs::canonicalize(ctx.base_dir)
+        let dir = if ctx.base_dir.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            ctx.base_dir
+        };
+        let base = std::fs::canonicalize(dir)
             .ok()
             .and_then(|dir| url::Url::from_directory_path(dir).ok());
         if let Some(v) = compile_schema(ctx, &schema.value, &span, base) {

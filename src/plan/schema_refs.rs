@@ -39,6 +39,12 @@ impl ConfinedRetriever {
     /// A retriever for the schemas of a spec in `dir`. When `dir` cannot be
     /// canonicalised, every file reference is refused.
     pub fn new(dir: &Path) -> Self {
+        // A spec in the working directory has an empty directory name.
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
         Self {
             root: std::fs::canonicalize(dir).ok(),
             refused: Arc::new(Mutex::new(None)),
@@ -120,6 +126,13 @@ impl jsonschema::Retrieve for ConfinedRetriever {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_directory_name_is_the_working_directory() {
+        let r = ConfinedRetriever::new(Path::new(""));
+        assert_eq!(r.root, std::fs::canonicalize(".").ok());
+        assert!(r.confine(Path::new("Cargo.toml")).is_ok());
+    }
 
     #[test]
     fn only_files_under_the_directory_are_loaded() {
