@@ -108,6 +108,9 @@ pub struct MockArgs {
     /// Refuse a TOTP code presented again while it is still valid (RFC 6238 §5.2).
     #[arg(long)]
     pub totp_no_reuse: bool,
+    /// Delay every answer by this much (e.g. 20ms), to stand in for a real network.
+    #[arg(long, value_name = "DURATION")]
+    pub latency: Option<humantime::Duration>,
 }
 
 /// Which specs and profile to use.
