@@ -48,7 +48,7 @@ pub fn staging_section() -> BenchResult<()> {
         let target = Url::parse(&server.base_url()).map_err(|e| e.to_string())?;
         let mut sink = CountingSink::default();
         let started = Instant::now();
-        let summary = run_plan(&plan, &[target], &RunOptions::default(), &mut sink)
+        let summary = run_plan(&plan, &[target], &RunOptions::default(), &mut sink, None)
             .await
             .map_err(|e| e.to_string())?;
         let wall = started.elapsed();

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use conform::exec::{
-    CaseOutcome, CaseStatus, ClientOptions, EventSink, RunOptions, build_client, run_plan,
+    CaseOutcome, CaseStatus, ClientOptions, EventSink, ReportError, RunEvent, RunOptions,
+    build_client, run_plan,
 };
 use conform::plan::{CasePlan, Plan, PlanOptions, build_plan};
 use conform::profile::Profile;
@@ -100,7 +101,16 @@ pub struct CountingSink {
 }
 
 impl EventSink for CountingSink {
-    fn case_finished(&mut self, case: &CasePlan, outcome: &mut CaseOutcome) {
+    fn event(&mut self, event: &RunEvent<'_>) -> Result<(), ReportError> {
+        if let RunEvent::CaseFinished { case, outcome } = event {
+            self.count(case, outcome);
+        }
+        Ok(())
+    }
+}
+
+impl CountingSink {
+    fn count(&mut self, case: &CasePlan, outcome: &CaseOutcome) {
         if outcome.status == CaseStatus::Passed {
             self.passed += 1;
             return;
@@ -126,7 +136,7 @@ pub async fn conform_once(plan: &Plan, target: &Url, jobs: usize) -> BenchResult
     };
     let mut sink = CountingSink::default();
     let started = Instant::now();
-    let summary = run_plan(plan, &targets, &options, &mut sink)
+    let summary = run_plan(plan, &targets, &options, &mut sink, None)
         .await
         .map_err(|e| e.to_string())?;
     let elapsed = started.elapsed();

@@ -4,8 +4,7 @@
 
 use std::io::Write;
 
-use conform::exec::{CaseOutcome, CodeNotice, EventSink, RunNotice};
-use conform::plan::CasePlan;
+use conform::exec::{CodeNotice, EventSink, ReportError, RunEvent, RunNotice};
 
 /// Writes notices to stderr; `live` redraws one countdown line (a terminal).
 pub struct NoticePrinter {
@@ -25,11 +24,19 @@ impl NoticePrinter {
 }
 
 impl EventSink for NoticePrinter {
-    fn case_finished(&mut self, _: &CasePlan, _: &mut CaseOutcome) {}
+    fn event(&mut self, event: &RunEvent<'_>) -> Result<(), ReportError> {
+        if let RunEvent::Notice(notice) = event {
+            self.notice(notice);
+        }
+        Ok(())
+    }
+}
 
+impl NoticePrinter {
     fn notice(&mut self, notice: &RunNotice) {
         let mut err = std::io::stderr().lock();
         match notice {
+            RunNotice::CaseStarted { .. } | RunNotice::StepFinished { .. } => {}
             RunNotice::Code(code) => {
                 let _ = writeln!(err, "{}", code_text(code));
             }

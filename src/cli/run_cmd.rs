@@ -2,10 +2,12 @@
 
 use std::io::{IsTerminal, Write};
 
-use conform::exec::{ClientOptions, EventSink, RunOptions, RunSummary, run_plan};
+use conform::exec::{
+    CaseCheck, ClientOptions, EventSink, Fanout, RunOptions, RunSummary, run_plan,
+};
 use conform::plan::Plan;
 use conform::reference::Faults;
-use conform::report::{CoverageSink, Fanout, JunitReporter, TerminalReporter};
+use conform::report::{CoverageSink, JunitReporter, TerminalReporter};
 use conform::selfcheck::{SelfCheckError, start_references};
 use conform::snapshot::{SnapshotSink, SnapshotStatus, SnapshotStore};
 use url::Url;
@@ -95,7 +97,12 @@ async fn execute(
         max_body: args.max_body,
     };
     let stdout = std::io::stdout();
-    let mut terminal = TerminalReporter::new(stdout.lock(), stdout_color(), args.verbose);
+    let mut terminal = TerminalReporter::new(
+        stdout.lock(),
+        stdout_color(),
+        args.verbose,
+        args.require_branches,
+    );
     let mut junit = JunitReporter::new();
     let mut coverage = CoverageSink::new();
     let mut notices = NoticePrinter::new(std::io::stderr().is_terminal());
@@ -106,18 +113,16 @@ async fn execute(
             all_cases,
         )
     });
-    let result = {
-        let mut sinks: Vec<&mut dyn EventSink> = Vec::new();
-        if let Some(s) = &mut snapshots {
-            sinks.push(s);
-        }
-        sinks.push(&mut terminal);
-        sinks.push(&mut coverage);
-        sinks.push(&mut notices);
+    let (result, errors) = {
+        let mut sinks: Vec<&mut dyn EventSink> = vec![&mut coverage, &mut notices];
         if args.junit.is_some() {
             sinks.push(&mut junit);
         }
-        run_plan(plan, targets, &options, &mut Fanout(sinks)).await
+        sinks.push(&mut terminal);
+        let mut fanout = Fanout::new(sinks);
+        let check = snapshots.as_mut().map(|s| s as &mut dyn CaseCheck);
+        let result = run_plan(plan, targets, &options, &mut fanout, check).await;
+        (result, fanout.into_errors())
     };
     let summary = match result {
         Ok(s) => s,
@@ -126,22 +131,19 @@ async fn execute(
             return EXIT_INVALID;
         }
     };
-    let coverage_text = coverage.render();
-    if !coverage_text.is_empty() {
-        terminal.line(coverage_text.trim_end());
+    let mut code = exit_code(&summary);
+    for e in &errors {
+        eprintln!("error: {e}");
+        code = EXIT_INVALID;
     }
     let unexercised = coverage.unexercised().len();
-    let coverage_failed = args.require_branches && unexercised > 0;
-    if coverage_failed {
-        terminal.line(&format!(
-            "error: {unexercised} arm(s) not exercised and --require-branches is set"
-        ));
+    if args.require_branches && unexercised > 0 && code == EXIT_OK {
+        code = EXIT_FAILED;
     }
     junit.add_coverage(&coverage, args.require_branches);
     if let Some(sink) = &snapshots {
         report_snapshots(&mut terminal, sink, args.prune_snapshots);
     }
-    terminal.finish(&summary);
     if let Some(path) = &args.junit {
         let written = junit
             .to_xml(summary.duration)
@@ -151,13 +153,9 @@ async fn execute(
             return EXIT_INVALID;
         }
     }
-    if coverage_failed {
-        return EXIT_FAILED;
-    }
-    exit_code(&summary)
+    code
 }
 
-/// Says on stderr when `--fresh-codes` waits or cannot keep its state file.
 fn report_snapshots<W: Write>(
     terminal: &mut TerminalReporter<W>,
     sink: &SnapshotSink,

@@ -9,7 +9,7 @@ use url::Url;
 
 use super::capture::eval_capture;
 use super::codes::CodeLedger;
-use super::guard::RunGuard;
+use super::guard::{RunGuard, RunNotice};
 use super::issued::collect_issued;
 use super::outcome::{
     ArmTaken, CaseOutcome, CaseStatus, ExchangeRecord, Failure, FailureKind, RequestRecord,
@@ -115,6 +115,9 @@ impl CaseRunner<'_> {
             outcome.status = CaseStatus::Skipped(reason);
             return outcome;
         }
+        self.guard.notify(RunNotice::CaseStarted {
+            case: case.id.clone(),
+        });
         let mut state = CaseState {
             scope: Scope::new(Arc::clone(&self.profile), case.account),
             secret_paths: Arc::clone(&case.secret_paths),
@@ -278,6 +281,12 @@ impl CaseRunner<'_> {
             state.inconclusive = Some(verdict);
             return Flow::Stop;
         };
+        self.guard.notify(RunNotice::StepFinished {
+            case: state.id.clone(),
+            step: index,
+            name: name.clone(),
+            status: sent.as_ref().ok().map(|(r, _)| r.status),
+        });
         let (response, duration) = match sent {
             Ok(r) => r,
             Err(cause) => {

@@ -16,6 +16,22 @@ use crate::profile::AccountRole;
 /// Something the run says while it goes, apart from finished cases.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RunNotice {
+    /// A case starts sending.
+    CaseStarted {
+        /// The case.
+        case: String,
+    },
+    /// A step of a case has its answer (or its transport fault).
+    StepFinished {
+        /// The case.
+        case: String,
+        /// The step's index in the case's record.
+        step: usize,
+        /// The step's name.
+        name: String,
+        /// The answer's status, when one came.
+        status: Option<u16>,
+    },
     /// About second-factor codes (fresh windows, the state file).
     Code(CodeNotice),
     /// A wait is under way: `left` is what remains; sent when it starts and about every

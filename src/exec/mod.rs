@@ -1,12 +1,13 @@
 //! Stage 3 — exec: send each case's requests in order, evaluate its checks through
 //! the assert stage, follow branch arms, and return masked outcomes.
 //!
-//! Never prints: outcomes go to an [`EventSink`].
+//! Never prints: everything it does goes out as [`RunEvent`]s to an [`EventSink`].
 
 mod capture;
 mod case;
 mod client;
 mod codes;
+mod events;
 mod guard;
 mod issued;
 mod outcome;
@@ -20,13 +21,14 @@ mod throttle;
 pub use case::CaseRunner;
 pub use client::{ClientError, ClientOptions, build_client, install_crypto_provider};
 pub use codes::{CodeError, CodeLedger, CodeNotice};
+pub use events::{CaseCheck, EventSink, Fanout, ReportError, RunEvent};
 pub use guard::{Rate, RunGuard, RunNotice};
 pub use outcome::{
     ArmTaken, CaseOutcome, CaseStatus, ExchangeRecord, Failure, FailureKind, RequestRecord,
     ResponseRecord, StepRecord, WaitRecord,
 };
 pub use request::join_url;
-pub use runner::{DEFAULT_MAX_WAIT, EventSink, RunOptions, RunSummary, run_plan};
+pub use runner::{DEFAULT_MAX_WAIT, RunOptions, RunSummary, run_plan};
 pub use schedule::{Schedule, Slot, schedule};
 pub use scope::Scope;
 pub use send::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, SendLimits};

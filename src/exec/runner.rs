@@ -15,6 +15,7 @@ use url::Url;
 use super::case::CaseRunner;
 use super::client::{ClientError, ClientOptions, build_client};
 use super::codes::{CodeLedger, CodeNotice};
+use super::events::{CaseCheck, EventSink, RunEvent};
 use super::guard::{Rate, RunGuard, RunNotice};
 use super::outcome::{CaseOutcome, CaseStatus};
 use super::schedule::{Slot, schedule};
@@ -67,17 +68,6 @@ impl Default for RunOptions {
             max_body: DEFAULT_MAX_BODY,
         }
     }
-}
-
-/// Receives outcomes as the run goes.
-pub trait EventSink {
-    /// A case finished (in the order cases run). A sink may add failures (snapshots do);
-    /// the run counts the outcome as it is after every sink has seen it.
-    fn case_finished(&mut self, case: &CasePlan, outcome: &mut CaseOutcome);
-
-    /// Something happened between finished cases: a wait started or ticked, an account
-    /// was reset or found blocked, the code ledger waited or could not use its state.
-    fn notice(&mut self, _notice: &RunNotice) {}
 }
 
 /// Counts of a finished run.
@@ -134,12 +124,14 @@ fn userinfo(target: &Url) -> Vec<String> {
     .collect()
 }
 
-/// Runs every case of `plan`; `targets[i]` is the base URL of spec `i`.
+/// Runs every case of `plan`; `targets[i]` is the base URL of spec `i`. Every event goes
+/// to `sink`; `check` (snapshots) sees each outcome first and may fail it.
 pub async fn run_plan(
     plan: &Plan,
     targets: &[Url],
     options: &RunOptions,
     sink: &mut dyn EventSink,
+    mut check: Option<&mut dyn CaseCheck>,
 ) -> Result<RunSummary, ClientError> {
     let started = Instant::now();
     let client = build_client(&options.client)?;
@@ -224,16 +216,21 @@ pub async fn run_plan(
     });
     let mut results = Box::pin(together.chain(one_by_one));
     let mut summary = RunSummary::default();
+    // A sink's error is its own to keep (see `Fanout`); the run goes on regardless.
+    let mut emit = |event: RunEvent<'_>| {
+        let _ = sink.event(&event);
+    };
+    emit(RunEvent::RunStarted { cases: cases.len() });
     loop {
         // Notices first: a wait is told before the case that waits can finish.
         let next = tokio::select! {
             biased;
             Some(notice) = code_rx.recv() => {
-                sink.notice(&RunNotice::Code(notice));
+                emit(RunEvent::Notice(&RunNotice::Code(notice)));
                 continue;
             }
             Some(notice) = notice_rx.recv() => {
-                sink.notice(&notice);
+                emit(RunEvent::Notice(&notice));
                 continue;
             }
             next = results.next() => next,
@@ -244,14 +241,21 @@ pub async fn run_plan(
         let Some((case, mut outcome)) = item else {
             continue;
         };
-        sink.case_finished(case, &mut outcome);
+        if let Some(check) = check.as_deref_mut() {
+            check.check(case, &mut outcome);
+        }
         summary.count(&outcome.status);
+        emit(RunEvent::CaseFinished {
+            case,
+            outcome: &outcome,
+        });
     }
     while let Ok(notice) = notice_rx.try_recv() {
-        sink.notice(&notice);
+        emit(RunEvent::Notice(&notice));
     }
     (summary.waits, summary.waited) = guard.waited();
     summary.duration = started.elapsed();
+    emit(RunEvent::RunFinished { summary: &summary });
     Ok(summary)
 }
 

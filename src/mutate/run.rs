@@ -5,8 +5,10 @@ use futures_util::StreamExt;
 use url::Url;
 
 use super::matrix::{Baseline, DeviationResult, Matrix, SpecMatrix, Verdict};
-use crate::exec::{CaseOutcome, CaseStatus, EventSink, RunOptions, run_plan};
-use crate::plan::{CasePlan, Plan};
+use crate::exec::{
+    CaseOutcome, CaseStatus, EventSink, ReportError, RunEvent, RunOptions, run_plan,
+};
+use crate::plan::Plan;
 use crate::reference::{Api, Deviation, DeviationKind, Faults, ServeOptions, deviations_of, serve};
 use crate::selfcheck::{SelfCheckError, spec_api};
 
@@ -182,7 +184,7 @@ async fn run_job(job: &Job<'_>, options: &RunOptions) -> JobOutcome {
         Err(e) => return JobOutcome::Error(format!("bad reference URL: {e}")),
     };
     let mut collector = Collector::default();
-    let result = run_plan(job.plan, &[target], options, &mut collector).await;
+    let result = run_plan(job.plan, &[target], options, &mut collector, None).await;
     server.shutdown().await;
     match result {
         Ok(_) => JobOutcome::Ran {
@@ -204,7 +206,16 @@ struct Collector {
 }
 
 impl EventSink for Collector {
-    fn case_finished(&mut self, _case: &CasePlan, outcome: &mut CaseOutcome) {
+    fn event(&mut self, event: &RunEvent<'_>) -> Result<(), ReportError> {
+        if let RunEvent::CaseFinished { outcome, .. } = event {
+            self.record(outcome);
+        }
+        Ok(())
+    }
+}
+
+impl Collector {
+    fn record(&mut self, outcome: &CaseOutcome) {
         match &outcome.status {
             CaseStatus::Skipped(reason) => {
                 self.skipped.push((local_id(outcome), reason.clone()));

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::exec::{CaseOutcome, CaseStatus, EventSink};
+use crate::exec::{CaseOutcome, CaseStatus, EventSink, ReportError, RunEvent};
 use crate::plan::CasePlan;
 
 /// Coverage of one arm name within a spec.
@@ -97,7 +97,17 @@ impl CoverageSink {
 }
 
 impl EventSink for CoverageSink {
-    fn case_finished(&mut self, case: &CasePlan, outcome: &mut CaseOutcome) {
+    fn event(&mut self, event: &RunEvent<'_>) -> Result<(), ReportError> {
+        if let RunEvent::CaseFinished { case, outcome } = event {
+            self.record(case, outcome);
+        }
+        Ok(())
+    }
+}
+
+impl CoverageSink {
+    /// Counts the arms a finished case declared and took.
+    pub fn record(&mut self, case: &CasePlan, outcome: &CaseOutcome) {
         if !self.order.contains(&case.spec) {
             self.order.push(case.spec.clone());
         }

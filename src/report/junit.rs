@@ -6,7 +6,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::coverage::CoverageSink;
 use super::details::{failure_details, inconclusive_details};
-use crate::exec::{CaseOutcome, CaseStatus, EventSink};
+use crate::exec::{CaseOutcome, CaseStatus, EventSink, ReportError, RunEvent};
 use crate::plan::CasePlan;
 
 /// Collects outcomes into a JUnit report (keeps one small record per case).
@@ -70,7 +70,17 @@ impl JunitReporter {
 }
 
 impl EventSink for JunitReporter {
-    fn case_finished(&mut self, case: &CasePlan, outcome: &mut CaseOutcome) {
+    fn event(&mut self, event: &RunEvent<'_>) -> Result<(), ReportError> {
+        if let RunEvent::CaseFinished { case, outcome } = event {
+            self.record(case, outcome);
+        }
+        Ok(())
+    }
+}
+
+impl JunitReporter {
+    /// Adds a finished case as a testcase of its spec's suite.
+    pub fn record(&mut self, case: &CasePlan, outcome: &CaseOutcome) {
         let status = match &outcome.status {
             CaseStatus::Passed => TestCaseStatus::success(),
             CaseStatus::Failed => {

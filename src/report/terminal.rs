@@ -1,34 +1,39 @@
-//! The terminal reporter: one line per case as it finishes, details under failures,
-//! a summary line at the end. Colour only when the stream is a terminal and
-//! `NO_COLOR` is unset (anstream decides).
+//! The terminal reporter: one line per case as it finishes, details under failures and
+//! inconclusive cases, then branch coverage and the summary line when the run finishes.
+//! Colour only when the caller says so (a terminal, `NO_COLOR` unset).
 
 use std::io::Write;
 
 use owo_colors::OwoColorize;
 
+use super::coverage::CoverageSink;
 use super::details::{exchange_text, failure_details, inconclusive_details};
-use crate::exec::{CaseOutcome, CaseStatus, EventSink, RunSummary};
-use crate::plan::CasePlan;
+use crate::exec::{CaseOutcome, CaseStatus, EventSink, ReportError, RunEvent, RunSummary};
 
 /// Writes human-readable results.
 pub struct TerminalReporter<W: Write> {
     out: W,
     color: bool,
     verbose: bool,
+    require_branches: bool,
+    coverage: CoverageSink,
 }
 
 impl<W: Write> TerminalReporter<W> {
-    /// A reporter writing to `out`; `color` and `verbose` as decided by the caller.
-    pub fn new(out: W, color: bool, verbose: bool) -> Self {
+    /// A reporter writing to `out`; `color` and `verbose` as decided by the caller;
+    /// `require_branches` says unexercised arms fail the run.
+    pub fn new(out: W, color: bool, verbose: bool, require_branches: bool) -> Self {
         Self {
             out,
             color,
             verbose,
+            require_branches,
+            coverage: CoverageSink::new(),
         }
     }
 
-    /// Writes the final summary line.
-    pub fn finish(&mut self, summary: &RunSummary) {
+    /// The summary line.
+    pub fn summary_line(summary: &RunSummary) -> String {
         let mut line = format!("{} passed, {} failed", summary.passed, summary.failed);
         if summary.inconclusive > 0 {
             line.push_str(&format!(", {} inconclusive", summary.inconclusive));
@@ -44,15 +49,26 @@ impl<W: Write> TerminalReporter<W> {
                 summary.waited.as_secs_f64()
             ));
         }
-        let _ = writeln!(
-            self.out,
-            "\n{line} ({:.2} s)",
-            summary.duration.as_secs_f64()
-        );
-        let _ = self.out.flush();
+        format!("{line} ({:.2} s)", summary.duration.as_secs_f64())
     }
 
-    /// Writes a free line (warnings, coverage).
+    fn finish(&mut self, summary: &RunSummary) -> std::io::Result<()> {
+        let coverage = self.coverage.render();
+        if !coverage.is_empty() {
+            write!(self.out, "{coverage}")?;
+        }
+        let unexercised = self.coverage.unexercised().len();
+        if self.require_branches && unexercised > 0 {
+            writeln!(
+                self.out,
+                "error: {unexercised} arm(s) not exercised and --require-branches is set"
+            )?;
+        }
+        writeln!(self.out, "\n{}", Self::summary_line(summary))?;
+        self.out.flush()
+    }
+
+    /// Writes a free line (warnings, snapshots).
     pub fn line(&mut self, text: &str) {
         let _ = writeln!(self.out, "{text}");
     }
@@ -75,39 +91,54 @@ impl<W: Write> TerminalReporter<W> {
             word.to_string()
         }
     }
-}
 
-impl<W: Write> EventSink for TerminalReporter<W> {
-    fn case_finished(&mut self, _case: &CasePlan, outcome: &mut CaseOutcome) {
+    fn case(&mut self, outcome: &CaseOutcome) -> std::io::Result<()> {
         let label = self.label(&outcome.status);
-        let _ = match &outcome.status {
-            CaseStatus::Skipped(reason) => writeln!(self.out, "{label} {} ({reason})", outcome.id),
+        match &outcome.status {
+            CaseStatus::Skipped(reason) => writeln!(self.out, "{label} {} ({reason})", outcome.id)?,
             _ => writeln!(
                 self.out,
                 "{label} {} ({} ms)",
                 outcome.id,
                 outcome.duration.as_millis()
-            ),
+            )?,
         };
-        if outcome.inconclusive() {
-            for line in inconclusive_details(outcome).lines() {
-                let _ = writeln!(self.out, "    {line}");
-            }
+        let details = if outcome.inconclusive() {
+            inconclusive_details(outcome)
         } else if outcome.failed() {
-            let details = failure_details(outcome, self.color);
-            for line in details.lines() {
-                let _ = writeln!(self.out, "    {line}");
-            }
+            failure_details(outcome, self.color)
         } else if self.verbose {
+            let mut text = String::new();
             for step in &outcome.steps {
-                let _ = writeln!(self.out, "    step: {}", step.name);
+                text.push_str(&format!("step: {}\n", step.name));
                 if let Some(x) = &step.exchange {
-                    for line in exchange_text(x).lines() {
-                        let _ = writeln!(self.out, "    {line}");
-                    }
+                    text.push_str(&exchange_text(x));
                 }
             }
+            text
+        } else {
+            String::new()
+        };
+        for line in details.lines() {
+            writeln!(self.out, "    {line}")?;
         }
-        let _ = self.out.flush();
+        self.out.flush()
+    }
+}
+
+impl<W: Write> EventSink for TerminalReporter<W> {
+    fn event(&mut self, event: &RunEvent<'_>) -> Result<(), ReportError> {
+        let written = match event {
+            RunEvent::CaseFinished { case, outcome } => {
+                self.coverage.record(case, outcome);
+                self.case(outcome)
+            }
+            RunEvent::RunFinished { summary } => self.finish(summary),
+            RunEvent::RunStarted { .. } | RunEvent::Notice(_) => Ok(()),
+        };
+        written.map_err(|source| ReportError {
+            what: "the terminal report".into(),
+            source,
+        })
     }
 }

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 
 use super::store::{SnapshotStatus, SnapshotStore, snapshot_file};
-use crate::exec::{CaseOutcome, CaseStatus, EventSink, Failure, FailureKind};
+use crate::exec::{CaseCheck, CaseOutcome, CaseStatus, Failure, FailureKind};
 use crate::plan::{CasePlan, Plan};
 
 /// What the snapshot sink did to one file.
@@ -78,8 +78,8 @@ impl SnapshotSink {
     }
 }
 
-impl EventSink for SnapshotSink {
-    fn case_finished(&mut self, case: &CasePlan, outcome: &mut CaseOutcome) {
+impl CaseCheck for SnapshotSink {
+    fn check(&mut self, case: &CasePlan, outcome: &mut CaseOutcome) {
         let local_id = outcome
             .id
             .strip_prefix(&format!("{}::", outcome.spec))
