@@ -4,9 +4,11 @@ mod args;
 mod inputs;
 mod mock_cmd;
 mod mutate_cmd;
+mod parse_error;
 mod run_cmd;
 
 pub use args::Cli;
+pub use parse_error::tidy_parse_error;
 
 use std::process::ExitCode;
 
