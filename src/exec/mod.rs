@@ -7,6 +7,7 @@ mod capture;
 mod case;
 mod client;
 mod codes;
+mod hints;
 mod issued;
 mod outcome;
 mod request;

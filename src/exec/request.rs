@@ -33,8 +33,7 @@ pub fn join_url(base: &Url, path: &str) -> Result<Url, String> {
     } else {
         format!("{base_text}/{}", path.trim_start_matches('/'))
     };
-    let mut url =
-        Url::parse(&joined).map_err(|e| format!("`{joined}` is not a valid URL: {e}"))?;
+    let mut url = Url::parse(&joined).map_err(|e| format!("`{joined}` is not a valid URL: {e}"))?;
     let query: Vec<&str> = [base.query(), path_query]
         .into_iter()
         .flatten()
@@ -151,7 +150,10 @@ mod tests {
         assert_eq!(url.as_str(), "https://h.example/api/login?tenant=x");
         // build_request appends the spec's `query:` after it.
         url.query_pairs_mut().append_pair("user", "a b");
-        assert_eq!(url.as_str(), "https://h.example/api/login?tenant=x&user=a+b");
+        assert_eq!(
+            url.as_str(),
+            "https://h.example/api/login?tenant=x&user=a+b"
+        );
         let with_path_query = join_url(&base, "/login.json?v=2").unwrap();
         assert_eq!(
             with_path_query.as_str(),

@@ -61,7 +61,7 @@ pub fn cause(err: &reqwest::Error, timeout: Duration) -> String {
         }
         source = s.source();
     }
-    parts.join(": ")
+    super::hints::with_hint(parts.join(": "))
 }
 
 fn strip_url(text: &str) -> String {

@@ -97,9 +97,15 @@ mod tests {
         assert!(id_matches("txty::json*", id));
         assert!(id_matches("*.primary", id));
         assert!(id_matches("*login*", id));
-        assert!(!id_matches("login*", id), "a glob is anchored at the start of either id");
+        assert!(
+            !id_matches("login*", id),
+            "a glob is anchored at the start of either id"
+        );
         assert!(!id_matches("xml*", id));
-        assert!(!id_matches("json", "txty::xml.login"), "no `*`: a substring");
+        assert!(
+            !id_matches("json", "txty::xml.login"),
+            "no `*`: a substring"
+        );
         assert!(id_matches("n.lo", id));
     }
 }
