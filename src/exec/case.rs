@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 use super::capture::eval_capture;
+use super::code_context::after_branch;
 use super::codes::CodeLedger;
 use super::issued::collect_issued;
 use super::outcome::{
@@ -149,13 +150,15 @@ impl CaseRunner<'_> {
             snapshot: None,
         });
         if let Err(message) = self.prepare_codes(&step.request, &mut state.scope).await {
-            state.failures.push(failure(
+            let f = failure(
                 FailureKind::Request,
                 index,
                 "request",
                 message,
                 Some(step.span.clone()),
-            ));
+            );
+            let f = after_branch(f, index, &state.arms, &state.steps);
+            state.failures.push(f);
             return Flow::Stop;
         }
         let mut attempt = self

@@ -6,6 +6,7 @@
 mod capture;
 mod case;
 mod client;
+mod code_context;
 mod codes;
 mod hints;
 mod issued;
