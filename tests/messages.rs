@@ -12,7 +12,14 @@ async fn run(spec: &str, profile: &str, target: String) -> common::Output {
     let s = Scratch::new();
     s.write("spec.yaml", spec);
     s.write("profile.yaml", profile);
-    let args = ["run", "--target", &target, "--profile", "profile.yaml", "spec.yaml"];
+    let args = [
+        "run",
+        "--target",
+        &target,
+        "--profile",
+        "profile.yaml",
+        "spec.yaml",
+    ];
     conform_async(
         s.path().to_path_buf(),
         args.iter().map(|a| a.to_string()).collect(),
@@ -20,7 +27,8 @@ async fn run(spec: &str, profile: &str, target: String) -> common::Output {
     .await
 }
 
-const PROFILE: &str = "accounts:\n  primary:\n    username: alice\n    password: \"n0t-the-Password\"\n";
+const PROFILE: &str =
+    "accounts:\n  primary:\n    username: alice\n    password: \"n0t-the-Password\"\n";
 
 /// A refused password sends the case down the 2FA arm, whose step needs a code the
 /// account has no way to get: the report shows the refusal and says what it means.
@@ -28,9 +36,7 @@ const PROFILE: &str = "accounts:\n  primary:\n    username: alice\n    password:
 async fn a_code_step_after_a_refusal_shows_the_answer_that_led_there() {
     let server = MockServer::start().await;
     Mock::given(path("/login"))
-        .respond_with(
-            ResponseTemplate::new(401).set_body_json(json!({"error": "wrong password"})),
-        )
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "wrong password"})))
         .mount(&server)
         .await;
     let spec = r#"
@@ -53,7 +59,10 @@ cases:
     let out = run(spec, PROFILE, server.uri()).await;
     assert_eq!(out.code, 1, "{}", out.all());
     let stdout = &out.stdout;
-    assert!(stdout.contains("    step 1\n"), "the step that branched: {stdout}");
+    assert!(
+        stdout.contains("    step 1\n"),
+        "the step that branched: {stdout}"
+    );
     assert!(
         stdout.contains(
             "`step 1 › two_factor › step 1` needs a code, but account `primary` has no way \
@@ -67,4 +76,39 @@ cases:
         "the refusal is shown: {stdout}"
     );
     assert!(!stdout.contains("n0t-the-Password"), "{stdout}");
+}
+
+/// An arm whose only case failed in transport is "not exercised" with the reason.
+#[tokio::test]
+async fn an_arm_whose_cases_failed_in_transport_says_so() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let spec = r#"
+title: t
+document: d
+cases:
+  - id: json.username
+    section: s
+    steps:
+      - request: { path: /login }
+        branch:
+          - arm: issued
+            when: { status: 200 }
+"#;
+    let out = run(spec, PROFILE, format!("http://127.0.0.1:{port}")).await;
+    assert_eq!(out.code, 1, "{}", out.all());
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("arm `issued` not exercised"))
+        .unwrap_or_default();
+    assert!(
+        line.starts_with(
+            "  spec: arm `issued` not exercised — its cases failed before branching: \
+             spec::json.username (transport: "
+        ) && line.to_lowercase().contains("connection refused"),
+        "{}",
+        out.stdout
+    );
 }
