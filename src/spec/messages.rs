@@ -27,6 +27,17 @@ pub(crate) fn explain(err: &serde_saphyr::Error, span: &Span) -> Option<Explaine
             _ => None,
         },
         serde_saphyr::Error::SerdeMissingField { field, .. } => Some(missing_field(span, field)),
+        serde_saphyr::Error::InvalidScalar { ty, .. } => scalar_words(ty).map(|words| {
+            let label = match owner_key(span) {
+                (Some(key), false) => format!("`{key}` takes {words}"),
+                _ => format!("expected {words} here"),
+            };
+            Explained {
+                span: None,
+                label,
+                help: None,
+            }
+        }),
         _ => None,
     }
 }
@@ -92,11 +103,11 @@ const TYPE_WORDS: &[(&str, &str)] = &[
     ("ProfileSpec", "a profile (`accounts:` and `vars:` lines)"),
     (
         "AccountsSpec",
-        "accounts such as `accounts: { primary: { username: alice } }`",
+        "accounts such as `accounts: { primary: { username: … } }`",
     ),
     (
         "AccountSpec",
-        "an account such as `primary: { username: alice, password: … }`",
+        "an account such as `primary: { username: …, password: … }`",
     ),
     ("Checks", "header checks such as `{ contains: json }`"),
     ("Range", "a length range such as `{ min: 1, max: 64 }`"),
@@ -113,6 +124,18 @@ const SERDE_WORDS: &[(&str, &str)] = &[
     ("invalid type: sequence", "invalid type: a list"),
     ("invalid type: map", "invalid type: a mapping"),
 ];
+
+/// What an author calls the Rust scalar types serde-saphyr names (`invalid u8`).
+fn scalar_words(ty: &str) -> Option<&'static str> {
+    Some(match ty {
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a whole number, e.g. `6`",
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "a whole number, e.g. `-1` or `6`",
+        "f32" | "f64" => "a number, e.g. `1.5`",
+        "bool" => "`true` or `false`",
+        "char" => "a single character",
+        _ => return None,
+    })
+}
 
 #[derive(Clone, Copy, PartialEq)]
 enum Shape {
@@ -187,8 +210,8 @@ fn key_example(key: &str, shape: Shape) -> Option<&'static str> {
         ("form", _) => "form: { user: \"{{ account.username }}\" }",
         ("vars", _) => "vars: { tenant: acme }",
         ("defaults", _) => "defaults: { timeout: 10s }",
-        ("accounts", _) => "accounts: { primary: { username: alice } }",
-        ("primary" | "two_factor", _) => "primary: { username: alice, password: … }",
+        ("accounts", _) => "accounts: { primary: { username: …, password: … } }",
+        ("primary" | "two_factor", _) => "primary: { username: …, password: … }",
         (_, Shape::Mapping) => return None,
         (_, Shape::List) => return None,
     })
