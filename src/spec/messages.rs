@@ -280,12 +280,11 @@ fn last_key(piece: &str) -> Option<&str> {
                     .is_none_or(char::is_whitespace)
         })
         .map(|(i, _)| i)
-        .last()?;
+        .next_back()?;
     let head = &piece[..colon];
     let start = head
         .char_indices()
-        .filter(|&(_, c)| c.is_whitespace() || "{[,-".contains(c))
-        .last()
+        .rfind(|&(_, c)| c.is_whitespace() || "{[,-".contains(c))
         .map_or(0, |(i, c)| i + c.len_utf8());
     let key = head[start..].trim_matches(['"', '\'']);
     (!key.is_empty()).then_some(key)
