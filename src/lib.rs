@@ -5,6 +5,7 @@
 //! (HTTP, returns masked outcomes) → [`assert`] (pure checks) → [`report`] and
 //! [`snapshot`] (human, JUnit, coverage, snapshots). [`reference`] holds the bundled
 //! reference servers, apart from the runner; it shares only [`profile`] and [`otp`].
+//! [`schema`] generates the JSON Schemas of the spec and profile formats for editors.
 #![warn(missing_docs)]
 
 pub mod assert;
@@ -17,6 +18,7 @@ pub mod plan;
 pub mod profile;
 pub mod reference;
 pub mod report;
+pub mod schema;
 pub mod selfcheck;
 pub mod snapshot;
 pub mod spec;

@@ -10,7 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use conform::exec::{CaseRunner, CaseStatus, ClientOptions, CodeLedger, build_client};
+use conform::exec::{
+    CaseRunner, CaseStatus, ClientOptions, CodeLedger, DEFAULT_MAX_WAIT, RunGuard, build_client,
+};
 use conform::mask::Masker;
 use conform::plan::{CasePlan, Plan, PlanOptions, build_plan};
 use conform::profile::reference_profile;
@@ -88,6 +90,7 @@ fn run_trial(plan: &Plan, case: &CasePlan, target: &Url, root: &Path) -> Result<
     let client = build_client(&ClientOptions::default()).map_err(|e| e.to_string())?;
     let ledger = CodeLedger::new(false);
     let masker = Masker::new(plan.profile.secrets());
+    let guard = RunGuard::new(DEFAULT_MAX_WAIT, None, None);
     let runner = CaseRunner {
         client: &client,
         base: target,
@@ -96,10 +99,11 @@ fn run_trial(plan: &Plan, case: &CasePlan, target: &Url, root: &Path) -> Result<
         keep_exchanges: false,
         snapshots: true,
         masker: &masker,
+        guard: &guard,
     };
     let outcome = runtime.block_on(runner.run_case(case));
-    if outcome.status == CaseStatus::Failed {
-        return Err(failure_details(&outcome, false).into());
+    if outcome.status != CaseStatus::Passed {
+        return Err(format!("{:?}\n{}", outcome.status, failure_details(&outcome, false)).into());
     }
     let spec = &plan
         .specs

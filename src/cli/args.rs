@@ -27,6 +27,36 @@ pub enum Command {
     /// Run each spec against every mutant and conformant variant of its API's reference
     /// and print the kill matrix.
     Mutate(MutateArgs),
+    /// Print the JSON Schema of the spec or profile format (for editors; the repository
+    /// ships them under schema/).
+    Schema(SchemaArgs),
+    /// Print a shell completion script (e.g. `conform completions bash > ~/.local/share/bash-completion/completions/conform`).
+    Completions(CompletionsArgs),
+}
+
+/// `conform schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which format: `spec` or `profile`.
+    #[arg(value_enum, value_name = "FORMAT")]
+    pub format: SchemaFormat,
+}
+
+/// The formats `conform schema` describes.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum SchemaFormat {
+    /// A spec file.
+    Spec,
+    /// A profile file.
+    Profile,
+}
+
+/// `conform completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// `conform mutate`.
@@ -140,6 +170,18 @@ pub struct RunArgs {
     /// Write new and changed snapshots instead of failing on them.
     #[arg(long, requires = "snapshots")]
     pub update_snapshots: bool,
+    /// The most time the run spends waiting for throttling servers (summed over waits);
+    /// a case that would need more is inconclusive.
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub max_wait: humantime::Duration,
+    /// Send at most N requests per DURATION to each target (e.g. 10/60s), so a rate
+    /// limiter is never reached.
+    #[arg(long, value_name = "N/DURATION")]
+    pub rate: Option<conform::exec::Rate>,
+    /// Send at most N failed logins per account since its last successful login:
+    /// cases that would pass it are preceded by a successful login, or skipped.
+    #[arg(long, value_name = "N")]
+    pub max_failed_logins: Option<usize>,
     /// Fail the run when an arm of a branch was not exercised against the target.
     #[arg(long)]
     pub require_branches: bool,

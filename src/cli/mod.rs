@@ -2,8 +2,10 @@
 
 mod args;
 mod inputs;
+mod meta_cmd;
 mod mock_cmd;
 mod mutate_cmd;
+mod notices;
 mod parse_error;
 mod run_cmd;
 
@@ -29,6 +31,8 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::List(args) => run_cmd::list(args),
         Command::Mock(args) => mock_cmd::mock(args),
         Command::Mutate(args) => mutate_cmd::mutate(args),
+        Command::Schema(args) => meta_cmd::schema(args),
+        Command::Completions(args) => meta_cmd::completions(args),
     };
     ExitCode::from(code)
 }

@@ -1,11 +1,9 @@
 //! `conform run`, `conform lint` and `conform list`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
-use conform::exec::{
-    CaseOutcome, ClientOptions, CodeNotice, EventSink, RunOptions, RunSummary, run_plan,
-};
-use conform::plan::{CasePlan, Plan};
+use conform::exec::{ClientOptions, EventSink, RunOptions, RunSummary, run_plan};
+use conform::plan::Plan;
 use conform::reference::Faults;
 use conform::report::{CoverageSink, Fanout, JunitReporter, TerminalReporter};
 use conform::selfcheck::{SelfCheckError, start_references};
@@ -14,6 +12,7 @@ use url::Url;
 
 use super::args::{LintArgs, RunArgs};
 use super::inputs::{prepare, print_diagnostics, runtime, selection, stdout_color};
+use super::notices::NoticePrinter;
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 
 /// `conform run`.
@@ -90,12 +89,15 @@ async fn execute(
             insecure: args.insecure,
             connect_timeout: None,
         },
+        max_wait: args.max_wait.into(),
+        rate: args.rate,
+        max_failed_logins: args.max_failed_logins,
     };
     let stdout = std::io::stdout();
     let mut terminal = TerminalReporter::new(stdout.lock(), stdout_color(), args.verbose);
     let mut junit = JunitReporter::new();
     let mut coverage = CoverageSink::new();
-    let mut notices = CodeNotices;
+    let mut notices = NoticePrinter::new(std::io::stderr().is_terminal());
     let mut snapshots = args.snapshots.as_ref().map(|dir| {
         SnapshotSink::new(
             SnapshotStore::new(dir, args.update_snapshots),
@@ -155,27 +157,6 @@ async fn execute(
 }
 
 /// Says on stderr when `--fresh-codes` waits or cannot keep its state file.
-struct CodeNotices;
-
-impl EventSink for CodeNotices {
-    fn case_finished(&mut self, _: &CasePlan, _: &mut CaseOutcome) {}
-
-    fn code_notice(&mut self, notice: &CodeNotice) {
-        match notice {
-            CodeNotice::Wait { account, seconds } => eprintln!(
-                "waiting {seconds} s for a fresh TOTP window for account {account} (--fresh-codes)"
-            ),
-            CodeNotice::StateUnusable { error } => eprintln!(
-                "warning: --fresh-codes: {error}; TOTP windows are remembered for this run only"
-            ),
-            CodeNotice::StateDiscarded { path, reason } => eprintln!(
-                "warning: --fresh-codes: {} was replaced: {reason}",
-                path.display()
-            ),
-        }
-    }
-}
-
 fn report_snapshots<W: Write>(
     terminal: &mut TerminalReporter<W>,
     sink: &SnapshotSink,

@@ -3,26 +3,31 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use url::Url;
 
 use super::capture::eval_capture;
 use super::code_context::after_branch;
 use super::codes::CodeLedger;
+use super::guard::RunGuard;
 use super::issued::collect_issued;
 use super::outcome::{
     ArmTaken, CaseOutcome, CaseStatus, ExchangeRecord, Failure, FailureKind, RequestRecord,
-    ResponseRecord, StepRecord,
+    ResponseRecord, StepRecord, WaitRecord,
 };
 use super::request::build_request;
 use super::scope::Scope;
 use super::send::send;
+use super::throttle::{backoff, requested_wait, spent_allowance};
 use crate::assert::{CheckFailure, Response, all_pass, eval_check};
 use crate::diagnostic::Span;
 use crate::mask::Masker;
-use crate::plan::{CapturePlan, CasePlan, Check, Expr, RequestPlan, SecretPaths, StepPlan};
-use crate::profile::Profile;
+use crate::plan::{
+    CapturePlan, CasePlan, Check, Expr, GuardSigns, LoginAttempt, RequestPlan, SecretPaths,
+    StepPlan,
+};
+use crate::profile::{AccountRole, Profile};
 use crate::snapshot::render_snapshot;
 
 /// Largest body kept in a report record.
@@ -44,6 +49,8 @@ pub struct CaseRunner<'a> {
     pub snapshots: bool,
     /// Profile secrets.
     pub masker: &'a Masker,
+    /// The run's waiting budget, pacing and blocked accounts.
+    pub guard: &'a RunGuard,
 }
 
 /// Whether to go on after a step.
@@ -60,6 +67,28 @@ struct CaseState {
     steps: Vec<StepRecord>,
     failures: Vec<Failure>,
     arms: Vec<ArmTaken>,
+    /// The case's id, for wait notices.
+    id: String,
+    /// How the spec's API says "throttled" and "locked".
+    signs: Arc<GuardSigns>,
+    /// Why the case has no verdict, once it has none.
+    inconclusive: Option<String>,
+    waits: Vec<WaitRecord>,
+}
+
+/// How many times a throttled request is resent before the case is called inconclusive.
+const MAX_THROTTLED_RESENDS: u32 = 5;
+
+/// Added to every wait a server names: a reset given in whole seconds (or read a moment
+/// late) may otherwise be a hair early.
+const WAIT_MARGIN: Duration = Duration::from_millis(100);
+
+/// What an answer says about the server's guards.
+enum GuardAnswer {
+    /// Too many requests.
+    Throttled,
+    /// The account or client is blocked; what the answer says.
+    Locked(String),
 }
 
 type StepFuture<'f> = Pin<Box<dyn Future<Output = Flow> + 'f>>;
@@ -79,9 +108,10 @@ impl CaseRunner<'_> {
             steps: Vec::new(),
             failures: Vec::new(),
             arms: Vec::new(),
+            waits: Vec::new(),
         };
-        if let Some(reason) = &case.skip {
-            outcome.status = CaseStatus::Skipped(reason.clone());
+        if let Some(reason) = case.skip.clone().or_else(|| self.blocked_account(case)) {
+            outcome.status = CaseStatus::Skipped(reason);
             return outcome;
         }
         let mut state = CaseState {
@@ -91,25 +121,41 @@ impl CaseRunner<'_> {
             steps: Vec::new(),
             failures: Vec::new(),
             arms: Vec::new(),
+            id: case.id.clone(),
+            signs: Arc::clone(&case.guards),
+            inconclusive: None,
+            waits: Vec::new(),
         };
         let flow = self.run_steps(&case.steps, String::new(), &mut state).await;
         if matches!(flow, Flow::Continue) {
             check_arms(case, &mut state);
         }
-        outcome.status = if state.failures.is_empty() {
-            CaseStatus::Passed
-        } else {
-            CaseStatus::Failed
+        outcome.status = match (&state.inconclusive, state.failures.is_empty()) {
+            (_, false) => CaseStatus::Failed,
+            (Some(reason), true) => CaseStatus::Inconclusive(reason.clone()),
+            (None, true) => CaseStatus::Passed,
         };
         outcome.duration = started.elapsed();
         outcome.failures = state.failures;
         outcome.arms = state.arms;
         outcome.steps = state.steps;
-        if !self.keep_exchanges && !outcome.failed() {
+        outcome.waits = state.waits;
+        if !self.keep_exchanges && !outcome.failed() && !outcome.inconclusive() {
             outcome.steps.iter_mut().for_each(|s| s.exchange = None);
         }
         outcome.mask(&self.case_masker(&state.scope));
         outcome
+    }
+
+    /// Why the case cannot run because an account it uses was found blocked.
+    fn blocked_account(&self, case: &CasePlan) -> Option<String> {
+        let mut accounts: Vec<AccountRole> = case.account.into_iter().collect();
+        accounts.extend(case.failed_logins().into_keys().flatten());
+        accounts.into_iter().find_map(|a| {
+            self.guard
+                .locked(a)
+                .map(|why| format!("account `{}` is blocked: {why}", a.name()))
+        })
     }
 
     /// The run's masker plus what the case has learnt (the run's layer is shared, so
@@ -149,39 +195,89 @@ impl CaseRunner<'_> {
             exchange: None,
             snapshot: None,
         });
-        if let Err(message) = self.prepare_codes(&step.request, &mut state.scope).await {
-            let f = failure(
-                FailureKind::Request,
-                index,
-                "request",
-                message,
-                Some(step.span.clone()),
-            );
-            let f = after_branch(f, index, &state.arms, &state.steps);
-            state.failures.push(f);
-            return Flow::Stop;
-        }
-        let mut attempt = self
-            .exchange(&step.request, &step.request.method, &state.scope)
-            .await;
-        if let (Ok((_, Ok((response, _)))), Some(fallback)) =
-            (&attempt, &step.request.fallback_method)
-            && matches!(response.status, 404 | 405)
-        {
-            attempt = self.exchange(&step.request, fallback, &state.scope).await;
-        }
-        let (record, sent) = match attempt {
-            Ok(a) => a,
-            Err(message) => {
-                state.failures.push(failure(
+        let route = format!("{} {}", step.request.method, step.request.path);
+        let mut resends = 0u32;
+        let (record, sent) = loop {
+            if let Err(message) = self.prepare_codes(&step.request, &mut state.scope).await {
+                let f = failure(
                     FailureKind::Request,
                     index,
                     "request",
                     message,
                     Some(step.span.clone()),
-                ));
+                );
+                let f = after_branch(f, index, &state.arms, &state.steps);
+                state.failures.push(f);
                 return Flow::Stop;
             }
+            self.guard.pace(self.base.as_str(), &route, &state.id).await;
+            let mut attempt = self
+                .exchange(&step.request, &step.request.method, &state.scope)
+                .await;
+            if let (Ok((_, Ok((response, _)))), Some(fallback)) =
+                (&attempt, &step.request.fallback_method)
+                && matches!(response.status, 404 | 405)
+            {
+                attempt = self.exchange(&step.request, fallback, &state.scope).await;
+            }
+            let (record, sent) = match attempt {
+                Ok(a) => a,
+                Err(message) => {
+                    state.failures.push(failure(
+                        FailureKind::Request,
+                        index,
+                        "request",
+                        message,
+                        Some(step.span.clone()),
+                    ));
+                    return Flow::Stop;
+                }
+            };
+            let Ok((response, _)) = &sent else {
+                break (record, sent);
+            };
+            if let Some(wait) = spent_allowance(response, SystemTime::now()) {
+                self.guard
+                    .allowance_spent(self.base.as_str(), &route, wait + WAIT_MARGIN);
+            }
+            let verdict = match guard_answer(response, &state.signs, &state.scope) {
+                None => break (record, sent),
+                Some(GuardAnswer::Locked(said)) => {
+                    let account = match step.login {
+                        LoginAttempt::Correct(a) | LoginAttempt::Failed(Some(a)) => Some(a),
+                        _ => state.scope.account(),
+                    };
+                    if let Some(account) = account {
+                        self.guard.set_locked(account, said.clone());
+                    }
+                    format!(
+                        "the server says the account or client is blocked ({said}); raise the server's limits or pass --max-failed-logins to send fewer failed logins"
+                    )
+                }
+                Some(GuardAnswer::Throttled) => {
+                    match self.throttle_wait(response, resends, &state.signs) {
+                        Ok((wait, reason)) => {
+                            resends += 1;
+                            state.waits.push(WaitRecord {
+                                step: index,
+                                duration: wait,
+                                reason: reason.clone(),
+                            });
+                            self.guard.sleep(&state.id, wait, &reason).await;
+                            continue;
+                        }
+                        Err(why) => why,
+                    }
+                }
+            };
+            let masker = self.case_masker(&state.scope);
+            state.steps[index].exchange = Some(ExchangeRecord {
+                request: record,
+                response: Some(response_record(response, &masker)),
+                duration: Duration::ZERO,
+            });
+            state.inconclusive = Some(verdict);
+            return Flow::Stop;
         };
         let (response, duration) = match sent {
             Ok(r) => r,
@@ -287,6 +383,39 @@ impl CaseRunner<'_> {
             .await
     }
 
+    /// How long to wait before resending a throttled request, with the reason to show;
+    /// `Err` with the inconclusive verdict when the budget or the resends are spent.
+    fn throttle_wait(
+        &self,
+        response: &Response,
+        resends: u32,
+        signs: &GuardSigns,
+    ) -> Result<(Duration, String), String> {
+        let (wait, said) =
+            match requested_wait(response, SystemTime::now(), signs.throttle_wait.as_ref()) {
+                Ok((wait, source)) => (
+                    wait + WAIT_MARGIN,
+                    format!("it asks to wait ({})", source.name()),
+                ),
+                Err(garbage) => (backoff(resends), format!("backing off: {garbage}")),
+            };
+        let throttled = format!("throttled (HTTP {})", response.status);
+        if resends >= MAX_THROTTLED_RESENDS {
+            return Err(format!(
+                "{throttled} after {resends} waits; lower the request rate with --rate N/DURATION"
+            ));
+        }
+        if !self.guard.reserve(wait) {
+            return Err(format!(
+                "{throttled}; waiting {} more would pass --max-wait {} ({} left); raise --max-wait or lower the rate with --rate N/DURATION",
+                humantime::format_duration(Duration::from_secs(wait.as_secs().max(1))),
+                humantime::format_duration(self.guard.max_wait()),
+                humantime::format_duration(Duration::from_secs(self.guard.budget_left().as_secs())),
+            ));
+        }
+        Ok((wait, format!("{throttled}: {said}")))
+    }
+
     /// Builds the step's request with `method` and sends it: the request as shown, and
     /// the response or the transport fault. `Err` when the request cannot be built.
     async fn exchange(
@@ -306,6 +435,16 @@ impl CaseRunner<'_> {
         let wants_code = exprs.contains(&Expr::Code);
         let wants_wrong = exprs.contains(&Expr::WrongCode);
         let wants_stale = exprs.contains(&Expr::StaleCode);
+        // The code of the last step that sent one is what `last_code` replays.
+        if let Some(sent) = scope.code.take() {
+            scope.last_code = Some(sent);
+        }
+        if exprs.contains(&Expr::LastCode) && scope.last_code.is_none() {
+            return Err(
+                "`last_code` replays the code an earlier step of the case sent, and no earlier step sent `code`"
+                    .into(),
+            );
+        }
         scope.code = None;
         scope.wrong_code = None;
         scope.stale_code = None;
@@ -343,6 +482,26 @@ impl CaseRunner<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether an answer is a throttled or blocked one: the standard signs (429; 503 with
+/// `Retry-After`; 423 Locked) or the spec's own `throttled:` and `locked:` blocks.
+fn guard_answer(response: &Response, signs: &GuardSigns, scope: &Scope) -> Option<GuardAnswer> {
+    let meets = |checks: &[Check]| !checks.is_empty() && all_pass(checks, response, scope).is_ok();
+    if meets(&signs.locked) || response.status == 423 {
+        let said = response
+            .document()
+            .and_then(|doc| {
+                ["error", "message", "errorType", "ErrorType"]
+                    .iter()
+                    .find_map(|k| doc.get(k).and_then(|v| v.as_str()))
+            })
+            .map_or_else(|| format!("HTTP {}", response.status), str::to_string);
+        return Some(GuardAnswer::Locked(said));
+    }
+    let standard = response.status == 429
+        || (response.status == 503 && response.header("retry-after").is_some());
+    (standard || meets(&signs.throttled)).then_some(GuardAnswer::Throttled)
 }
 
 fn request_exprs(request: &RequestPlan) -> Vec<Expr> {

@@ -8,11 +8,13 @@ mod case;
 mod client;
 mod code_context;
 mod codes;
+mod guard;
 mod hints;
 mod issued;
 mod outcome;
 mod request;
 mod runner;
+mod schedule;
 mod scope;
 mod send;
 mod throttle;
@@ -20,10 +22,13 @@ mod throttle;
 pub use case::CaseRunner;
 pub use client::{ClientError, ClientOptions, build_client, install_crypto_provider};
 pub use codes::{CodeError, CodeLedger, CodeNotice};
+pub use guard::{Rate, RunGuard, RunNotice};
 pub use outcome::{
     ArmTaken, CaseOutcome, CaseStatus, ExchangeRecord, Failure, FailureKind, RequestRecord,
-    ResponseRecord, StepRecord,
+    ResponseRecord, StepRecord, WaitRecord,
 };
 pub use request::join_url;
-pub use runner::{EventSink, RunOptions, RunSummary, run_plan};
+pub use runner::{DEFAULT_MAX_WAIT, EventSink, RunOptions, RunSummary, run_plan};
+pub use schedule::{Schedule, Slot, schedule};
 pub use scope::Scope;
+pub use throttle::{WaitSource, requested_wait, spent_allowance};

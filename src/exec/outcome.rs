@@ -15,6 +15,32 @@ pub enum CaseStatus {
     Failed,
     /// The case could not run with this profile.
     Skipped(String),
+    /// The server's answer says nothing about the contract (throttled, or the account
+    /// blocked), so the case has no verdict; the reason says why.
+    Inconclusive(String),
+}
+
+impl CaseStatus {
+    /// The stable name machine reports use.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CaseStatus::Passed => "passed",
+            CaseStatus::Failed => "failed",
+            CaseStatus::Skipped(_) => "skipped",
+            CaseStatus::Inconclusive(_) => "inconclusive",
+        }
+    }
+}
+
+/// A wait a case made before resending a throttled request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaitRecord {
+    /// The step that waited.
+    pub step: usize,
+    /// How long.
+    pub duration: Duration,
+    /// Why, and where the wait was read from.
+    pub reason: String,
 }
 
 /// A request as sent.
@@ -137,6 +163,8 @@ pub struct CaseOutcome {
     pub failures: Vec<Failure>,
     /// Branch arms taken, in order.
     pub arms: Vec<ArmTaken>,
+    /// Waits for throttling servers, in order.
+    pub waits: Vec<WaitRecord>,
 }
 
 impl CaseOutcome {
@@ -153,6 +181,12 @@ impl CaseOutcome {
                 masker.mask_in_place(s);
             }
         }
+        if let CaseStatus::Inconclusive(reason) = &mut self.status {
+            masker.mask_in_place(reason);
+        }
+        for w in &mut self.waits {
+            masker.mask_in_place(&mut w.reason);
+        }
         for f in &mut self.failures {
             masker.mask_in_place(&mut f.message);
             for s in [&mut f.expected, &mut f.actual, &mut f.diff]
@@ -164,9 +198,31 @@ impl CaseOutcome {
         }
     }
 
+    /// The outcome of a case that did not run, for `reason`.
+    pub fn skipped(case: &crate::plan::CasePlan, reason: String) -> Self {
+        CaseOutcome {
+            id: case.id.clone(),
+            spec: case.spec.clone(),
+            title: case.title.clone(),
+            section: case.section.clone(),
+            tags: case.tags.clone(),
+            status: CaseStatus::Skipped(reason),
+            duration: Duration::ZERO,
+            steps: Vec::new(),
+            failures: Vec::new(),
+            arms: Vec::new(),
+            waits: Vec::new(),
+        }
+    }
+
     /// Whether the case failed.
     pub fn failed(&self) -> bool {
         self.status == CaseStatus::Failed
+    }
+
+    /// Whether the case ended without a verdict.
+    pub fn inconclusive(&self) -> bool {
+        matches!(self.status, CaseStatus::Inconclusive(_))
     }
 }
 

@@ -1,6 +1,8 @@
-//! Running a whole plan: cases in order, `jobs` at a time, each outcome handed to
-//! an event sink as soon as it and all cases before it are done, and the code ledger's
-//! notices (waits for a fresh TOTP window) as they happen.
+//! Running a whole plan in the order of its [schedule](super::schedule): cases without
+//! failed logins `jobs` at a time, then those with failed logins one by one (with the
+//! resets a failed-login budget asks for); each outcome handed to an event sink as it
+//! finishes, and notices (waits, resets, blocked accounts, fresh TOTP windows) as they
+//! happen.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,10 +15,15 @@ use url::Url;
 use super::case::CaseRunner;
 use super::client::{ClientError, ClientOptions, build_client};
 use super::codes::{CodeLedger, CodeNotice};
+use super::guard::{Rate, RunGuard, RunNotice};
 use super::outcome::{CaseOutcome, CaseStatus};
+use super::schedule::{Slot, schedule};
 use crate::mask::Masker;
 use crate::otp::WindowStore;
 use crate::plan::{CasePlan, Plan};
+
+/// The default of `--max-wait`: long enough for a few one-minute rate-limit windows.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(5 * 60);
 
 /// Settings of a run.
 #[derive(Clone, Debug)]
@@ -34,6 +41,12 @@ pub struct RunOptions {
     pub state_dir: Option<PathBuf>,
     /// HTTP client settings.
     pub client: ClientOptions,
+    /// The most time the run spends waiting for throttling servers, summed over waits.
+    pub max_wait: Duration,
+    /// Requests per window sent to each target at most.
+    pub rate: Option<Rate>,
+    /// Failed logins allowed per account since its last successful login.
+    pub max_failed_logins: Option<usize>,
 }
 
 impl Default for RunOptions {
@@ -45,19 +58,22 @@ impl Default for RunOptions {
             fresh_codes: false,
             state_dir: None,
             client: ClientOptions::default(),
+            max_wait: DEFAULT_MAX_WAIT,
+            rate: None,
+            max_failed_logins: None,
         }
     }
 }
 
 /// Receives outcomes as the run goes.
 pub trait EventSink {
-    /// A case finished (in plan order). A sink may add failures (snapshots do); the
-    /// run counts the outcome as it is after every sink has seen it.
+    /// A case finished (in the order cases run). A sink may add failures (snapshots do);
+    /// the run counts the outcome as it is after every sink has seen it.
     fn case_finished(&mut self, case: &CasePlan, outcome: &mut CaseOutcome);
 
-    /// The code ledger waits for a fresh TOTP window or cannot use its state file; sent
-    /// as it happens, between `case_finished` calls.
-    fn code_notice(&mut self, _notice: &CodeNotice) {}
+    /// Something happened between finished cases: a wait started or ticked, an account
+    /// was reset or found blocked, the code ledger waited or could not use its state.
+    fn notice(&mut self, _notice: &RunNotice) {}
 }
 
 /// Counts of a finished run.
@@ -69,14 +85,30 @@ pub struct RunSummary {
     pub failed: usize,
     /// Cases skipped.
     pub skipped: usize,
+    /// Cases without a verdict (throttled beyond the budget, or a blocked account).
+    pub inconclusive: usize,
+    /// Waits for throttling servers (and paced requests).
+    pub waits: usize,
+    /// Time spent in them, summed.
+    pub waited: Duration,
     /// Wall time of the run.
     pub duration: Duration,
 }
 
 impl RunSummary {
-    /// Whether every case that ran passed.
+    /// Whether every case that ran passed and none is inconclusive.
     pub fn success(&self) -> bool {
-        self.failed == 0
+        self.failed == 0 && self.inconclusive == 0
+    }
+
+    /// Counts an outcome.
+    pub fn count(&mut self, status: &CaseStatus) {
+        match status {
+            CaseStatus::Passed => self.passed += 1,
+            CaseStatus::Failed => self.failed += 1,
+            CaseStatus::Skipped(_) => self.skipped += 1,
+            CaseStatus::Inconclusive(_) => self.inconclusive += 1,
+        }
     }
 }
 
@@ -98,7 +130,7 @@ fn userinfo(target: &Url) -> Vec<String> {
     .collect()
 }
 
-/// Runs every case of `plan`; `target_of(spec_index)` gives each spec's base URL.
+/// Runs every case of `plan`; `targets[i]` is the base URL of spec `i`.
 pub async fn run_plan(
     plan: &Plan,
     targets: &[Url],
@@ -107,9 +139,11 @@ pub async fn run_plan(
 ) -> Result<RunSummary, ClientError> {
     let started = Instant::now();
     let client = build_client(&options.client)?;
-    let (notices, mut notices_rx) = tokio::sync::mpsc::unbounded_channel();
-    let ledgers = ledgers(targets, options, &notices);
-    drop(notices);
+    let (code_notices, mut code_rx) = tokio::sync::mpsc::unbounded_channel();
+    let ledgers = ledgers(targets, options, &code_notices);
+    drop(code_notices);
+    let (notices, mut notice_rx) = tokio::sync::mpsc::unbounded_channel();
+    let guard = RunGuard::new(options.max_wait, options.rate, Some(notices));
     let masker = Masker::new(
         plan.profile
             .secrets()
@@ -127,6 +161,7 @@ pub async fn run_plan(
             keep_exchanges: options.keep_exchanges,
             snapshots: options.snapshots,
             masker: &masker,
+            guard: &guard,
         })
         .collect();
     let cases: Vec<(usize, &CasePlan)> = plan
@@ -135,32 +170,78 @@ pub async fn run_plan(
         .enumerate()
         .flat_map(|(i, s)| s.cases.iter().map(move |c| (i, c)))
         .collect();
+    let order = schedule(
+        &cases.iter().map(|(_, c)| *c).collect::<Vec<_>>(),
+        options.max_failed_logins,
+    );
+    let run_one = |i: usize| {
+        let (spec, case) = cases[i];
+        let runner = &runners[spec];
+        async move { Some((case, runner.run_case(case).await)) }
+    };
+    let together = futures_util::stream::iter(order.concurrent.clone())
+        .map(run_one)
+        .buffered(options.jobs.max(1));
+    let one_by_one = futures_util::stream::iter(order.sequential.clone()).then(|slot| {
+        let guard = &guard;
+        let cases = &cases;
+        let runners = &runners;
+        async move {
+            match slot {
+                Slot::Run(i) => run_one(i).await,
+                Slot::Skip(i, reason) => {
+                    let case = cases[i].1;
+                    Some((case, CaseOutcome::skipped(case, reason)))
+                }
+                Slot::Reset { account, via } => {
+                    let (spec, case) = cases[via];
+                    let outcome = runners[spec].run_case(case).await;
+                    let ok = outcome.status == CaseStatus::Passed;
+                    guard.notify(RunNotice::Reset {
+                        account,
+                        via: case.id.clone(),
+                        ok,
+                    });
+                    if !ok {
+                        guard.set_locked(
+                            account,
+                            format!("its correct login ({}) was refused", case.id),
+                        );
+                    }
+                    None
+                }
+            }
+        }
+    });
+    let mut results = Box::pin(together.chain(one_by_one));
     let mut summary = RunSummary::default();
-    let mut results = futures_util::stream::iter(cases.iter().map(|(i, case)| {
-        let runner = &runners[*i];
-        async move { (*case, runner.run_case(case).await) }
-    }))
-    .buffered(options.jobs.max(1));
     loop {
         // Notices first: a wait is told before the case that waits can finish.
-        let (case, mut outcome) = tokio::select! {
+        let next = tokio::select! {
             biased;
-            Some(notice) = notices_rx.recv() => {
-                sink.code_notice(&notice);
+            Some(notice) = code_rx.recv() => {
+                sink.notice(&RunNotice::Code(notice));
                 continue;
             }
-            next = results.next() => match next {
-                Some(result) => result,
-                None => break,
-            },
+            Some(notice) = notice_rx.recv() => {
+                sink.notice(&notice);
+                continue;
+            }
+            next = results.next() => next,
+        };
+        let Some(item) = next else {
+            break;
+        };
+        let Some((case, mut outcome)) = item else {
+            continue;
         };
         sink.case_finished(case, &mut outcome);
-        match outcome.status {
-            CaseStatus::Passed => summary.passed += 1,
-            CaseStatus::Failed => summary.failed += 1,
-            CaseStatus::Skipped(_) => summary.skipped += 1,
-        }
+        summary.count(&outcome.status);
     }
+    while let Ok(notice) = notice_rx.try_recv() {
+        sink.notice(&notice);
+    }
+    (summary.waits, summary.waited) = guard.waited();
     summary.duration = started.elapsed();
     Ok(summary)
 }

@@ -45,6 +45,8 @@ pub struct Scope {
     pub wrong_code: Option<String>,
     /// The stale code prepared for the current step, if it asks for one.
     pub stale_code: Option<String>,
+    /// The code the last step that sent `code` sent (for `last_code`).
+    pub last_code: Option<String>,
 }
 
 /// A captured value and whether it is secret.
@@ -65,6 +67,7 @@ impl Scope {
             code: None,
             wrong_code: None,
             stale_code: None,
+            last_code: None,
         }
     }
 
@@ -151,6 +154,7 @@ impl Scope {
             Expr::Code => prepared(&self.code, "code"),
             Expr::WrongCode => prepared(&self.wrong_code, "wrong code"),
             Expr::StaleCode => prepared(&self.stale_code, "stale code"),
+            Expr::LastCode => prepared(&self.last_code, "code sent before"),
             Expr::Call(func, inner) => {
                 let (value, secret) = self.eval_marked(inner)?;
                 let value = match value {

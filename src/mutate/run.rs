@@ -209,6 +209,11 @@ impl EventSink for Collector {
             CaseStatus::Skipped(reason) => {
                 self.skipped.push((local_id(outcome), reason.clone()));
             }
+            // No verdict checks nothing: its mutants go unchecked, like a skip's.
+            CaseStatus::Inconclusive(reason) => {
+                self.skipped
+                    .push((local_id(outcome), format!("inconclusive: {reason}")));
+            }
             CaseStatus::Passed => self.ran += 1,
             CaseStatus::Failed => {
                 self.ran += 1;

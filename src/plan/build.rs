@@ -8,7 +8,8 @@ use indexmap::IndexMap;
 
 use super::case_builder::{SpecScope, build_case};
 use super::context::Ctx;
-use super::model::{Plan, SecretPaths, SpecPlan};
+use super::expect_builder::build_checks;
+use super::model::{GuardSigns, Plan, SecretPaths, SpecPlan};
 use crate::diagnostic::Diagnostic;
 use crate::profile::Profile;
 use crate::spec::LoadedSpec;
@@ -74,7 +75,25 @@ pub fn build_plan(
             .iter()
             .filter_map(|p| ctx.jsonpath(p).map(|(path, _)| path))
             .collect();
+        let guards = Arc::new(GuardSigns {
+            throttled: spec
+                .throttled
+                .as_ref()
+                .map(|t| build_checks(&mut ctx, &t.when))
+                .unwrap_or_default(),
+            throttle_wait: spec
+                .throttled
+                .as_ref()
+                .and_then(|t| t.wait.as_ref())
+                .and_then(|w| ctx.regex(w)),
+            locked: spec
+                .locked
+                .as_ref()
+                .map(|l| build_checks(&mut ctx, &l.when))
+                .unwrap_or_default(),
+        });
         let scope = SpecScope {
+            guards,
             secret_paths,
             spec_name: &name,
             named_steps: &spec.steps,

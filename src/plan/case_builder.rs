@@ -10,7 +10,8 @@ use super::context::{Ctx, Requirement};
 use super::expect_builder::build_checks;
 use super::merge::merge_step;
 use super::model::{
-    ArmPlan, CapturePlan, CaptureSource, CasePlan, Pick, SecretPaths, SnapshotPlan, StepPlan,
+    ArmPlan, CapturePlan, CaptureSource, CasePlan, GuardSigns, Pick, SecretPaths, SnapshotPlan,
+    StepPlan,
 };
 use super::request_builder::build_request;
 use super::template::swap_case;
@@ -18,10 +19,11 @@ use crate::diagnostic::{Span, did_you_mean};
 use crate::profile::{AccountRole, CodeSource, Profile};
 use crate::spec::{ArmSpec, CaptureSpec, CaseSpec, DefaultsSpec, StepSpec};
 
-const RESERVED: [&str; 7] = [
+const RESERVED: [&str; 8] = [
     "code",
     "wrong_code",
     "stale_code",
+    "last_code",
     "uuid",
     "account",
     "accounts",
@@ -42,6 +44,8 @@ pub struct SpecScope<'s> {
     pub profile: &'s Profile,
     /// The spec's `secrets:` paths.
     pub secret_paths: SecretPaths,
+    /// How the spec's API says "throttled" and "locked".
+    pub guards: Arc<GuardSigns>,
 }
 
 /// Plans one case; `None` when it has errors (recorded in `ctx`).
@@ -120,6 +124,7 @@ pub fn build_case(ctx: &mut Ctx, scope: &SpecScope, case: &CaseSpec) -> Option<C
         forbid_arms,
         span,
         secret_paths: Arc::clone(&scope.secret_paths),
+        guards: Arc::clone(&scope.guards),
     })
 }
 

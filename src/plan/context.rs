@@ -223,27 +223,29 @@ impl<'a> Ctx<'a> {
                     false
                 }
             },
-            Expr::Code | Expr::WrongCode | Expr::StaleCode => match self.case_account {
-                Some(role) => {
-                    self.require(Requirement::Account(role));
-                    self.require(Requirement::Code(role));
-                    if *expr == Expr::StaleCode {
-                        self.require(Requirement::Totp(role));
+            Expr::Code | Expr::WrongCode | Expr::StaleCode | Expr::LastCode => {
+                match self.case_account {
+                    Some(role) => {
+                        self.require(Requirement::Account(role));
+                        self.require(Requirement::Code(role));
+                        if *expr == Expr::StaleCode {
+                            self.require(Requirement::Totp(role));
+                        }
+                        true
                     }
-                    true
+                    None => {
+                        self.error_help(
+                            "unknown account",
+                            at,
+                            format!(
+                                "`{src}` is the code of the case's account, but the case names none"
+                            ),
+                            Some("add `account: two_factor` to the case".into()),
+                        );
+                        false
+                    }
                 }
-                None => {
-                    self.error_help(
-                        "unknown account",
-                        at,
-                        format!(
-                            "`{src}` is the code of the case's account, but the case names none"
-                        ),
-                        Some("add `account: two_factor` to the case".into()),
-                    );
-                    false
-                }
-            },
+            }
             Expr::Uuid | Expr::RandomHex(_) | Expr::RandomAlnum(_) | Expr::Var(_) => true,
             Expr::Call(func, inner) => {
                 if *func == Func::SwapCase

@@ -112,14 +112,15 @@ pub fn classify(request: &RequestPlan, account: Option<AccountRole>) -> LoginAtt
                         bad = true;
                     }
                 }
-                Expr::WrongCode | Expr::StaleCode => {
+                // A replayed code is refused by servers that follow RFC 6238 §5.2.
+                Expr::WrongCode | Expr::StaleCode | Expr::LastCode => {
                     credential = true;
                     bad = true;
                 }
                 Expr::Call(_, inner) => {
                     if matches!(
                         inner.as_ref(),
-                        Expr::Code | Expr::WrongCode | Expr::StaleCode
+                        Expr::Code | Expr::WrongCode | Expr::StaleCode | Expr::LastCode
                     ) || matches!(inner.as_ref(), Expr::Account { field, .. } if is_secret_field(field))
                     {
                         credential = true;
@@ -145,7 +146,7 @@ pub fn classify(request: &RequestPlan, account: Option<AccountRole>) -> LoginAtt
     let Some(who) = charged else {
         return LoginAttempt::Failed(None);
     };
-    let own = exact.iter().any(|r| *r == who);
+    let own = exact.contains(&who);
     let foreign = exact.iter().any(|r| *r != who);
     if bad || foreign || !own {
         LoginAttempt::Failed(Some(who))

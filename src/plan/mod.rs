@@ -25,8 +25,8 @@ pub use check::{
 pub use json_template::JsonTemplate;
 pub use logins::LoginAttempt;
 pub use model::{
-    ArmPlan, BodyPlan, CapturePlan, CaptureSource, CasePlan, Pick, Plan, RequestPlan, SecretPaths,
-    SnapshotPlan, SpecPlan, StepPlan,
+    ArmPlan, BodyPlan, CapturePlan, CaptureSource, CasePlan, GuardSigns, Pick, Plan, RequestPlan,
+    SecretPaths, SnapshotPlan, SpecPlan, StepPlan,
 };
 pub use select::Selection;
 pub use template::{Expr, Func, Part, Template, TemplateError, swap_case};

@@ -83,6 +83,19 @@ pub struct CasePlan {
     pub span: Span,
     /// Paths of issued credentials in responses, masked in all output (the spec's).
     pub secret_paths: SecretPaths,
+    /// How the spec's API says "throttled" and "locked".
+    pub guards: Arc<GuardSigns>,
+}
+
+/// How an API says "too many requests" or "blocked", beyond the standard statuses.
+#[derive(Debug, Default)]
+pub struct GuardSigns {
+    /// A throttled answer meets all of these (empty: only the standard signs).
+    pub throttled: Vec<Check>,
+    /// Finds the seconds to wait in a throttled answer's body.
+    pub throttle_wait: Option<regex::Regex>,
+    /// A blocked answer meets all of these (empty: only 423 Locked).
+    pub locked: Vec<Check>,
 }
 
 /// The compiled `secrets:` paths of a spec, shared by its cases.

@@ -25,6 +25,9 @@ pub enum Expr {
     WrongCode,
     /// A code the account's TOTP secret gave ten minutes ago: real, but long expired.
     StaleCode,
+    /// The code an earlier step of the case sent, sent again (a replay check); never a
+    /// new use of a TOTP window.
+    LastCode,
     /// A fresh random UUID v4.
     Uuid,
     /// `n` fresh random lowercase hex digits.
@@ -77,6 +80,7 @@ impl Expr {
             Expr::Code
             | Expr::WrongCode
             | Expr::StaleCode
+            | Expr::LastCode
             | Expr::Uuid
             | Expr::RandomHex(_)
             | Expr::RandomAlnum(_) => true,
@@ -98,6 +102,7 @@ impl fmt::Display for Expr {
             Expr::Code => write!(f, "code"),
             Expr::WrongCode => write!(f, "wrong_code"),
             Expr::StaleCode => write!(f, "stale_code"),
+            Expr::LastCode => write!(f, "last_code"),
             Expr::Uuid => write!(f, "uuid"),
             Expr::RandomHex(n) => write!(f, "random_hex({n})"),
             Expr::RandomAlnum(n) => write!(f, "random_alnum({n})"),
@@ -299,6 +304,7 @@ fn parse_expr(src: &str) -> Result<Expr, TemplateError> {
         ["code"] => Ok(Expr::Code),
         ["wrong_code"] => Ok(Expr::WrongCode),
         ["stale_code"] => Ok(Expr::StaleCode),
+        ["last_code"] => Ok(Expr::LastCode),
         ["uuid"] => Ok(Expr::Uuid),
         ["account", field] => account_field(None, field, src),
         ["accounts", role, field] => match AccountRole::parse(role) {

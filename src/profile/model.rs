@@ -1,28 +1,35 @@
 //! The raw profile: exactly the YAML of a profile file.
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-/// A profile file: what one target needs, kept out of specs.
-#[derive(Debug, Default, Deserialize)]
+use crate::schema::{Text, TotpAlgorithm};
+
+/// A conform profile: the accounts and values one target needs, kept out of specs. Any
+/// text value may be `${ENV_VAR}` or `${ENV_VAR:-default}` (`$$` is a literal `$`).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "conform profile")]
 pub struct ProfileSpec {
     /// The accounts specs log in with.
     #[serde(default)]
     pub accounts: AccountsSpec,
-    /// Free values specs read as `vars.*` (path prefixes, field names, ...). A value
-    /// filled from the environment is a secret (masked in all output) unless its name is
-    /// listed in `public_vars`.
+    /// Free values specs read as `{{ vars.NAME }}` (paths, field names, ...). A value filled
+    /// from the environment is a secret, masked in all output, unless its name is listed
+    /// in `public_vars`.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, Text>")]
     pub vars: IndexMap<String, Spanned<String>>,
     /// Names of `vars` that may be shown even when filled from the environment.
     #[serde(default)]
+    #[schemars(with = "Vec<Text>")]
     pub public_vars: Vec<Spanned<String>>,
 }
 
 /// The accounts of a profile.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountsSpec {
     /// An account without two-factor authentication.
@@ -31,31 +38,51 @@ pub struct AccountsSpec {
     pub two_factor: Option<AccountSpec>,
 }
 
-/// One account. Any value may be `${ENV_VAR}` (or `${ENV_VAR:-default}`).
-#[derive(Debug, Default, Deserialize)]
+/// One account. Any text value may be `${ENV_VAR}` (or `${ENV_VAR:-default}`). At most one
+/// way to obtain second-factor codes: `totp_secret`, `code` or `code_command`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("not" = {
+    "anyOf": [
+        { "required": ["totp_secret", "code"] },
+        { "required": ["totp_secret", "code_command"] },
+        { "required": ["code", "code_command"] }
+    ]
+}))]
 pub struct AccountSpec {
     /// Login name.
+    #[schemars(with = "Option<Text>")]
     pub username: Option<Spanned<String>>,
     /// E-mail address.
+    #[schemars(with = "Option<Text>")]
     pub email: Option<Spanned<String>>,
-    /// Password (secret).
+    /// Password (a secret, masked in all output).
+    #[schemars(with = "Option<Text>")]
     pub password: Option<Spanned<String>>,
-    /// Long-term API key (secret), e.g. cielo24's securekey.
+    /// Long-term API key, e.g. cielo24's securekey (a secret).
+    #[schemars(with = "Option<Text>")]
     pub secure_key: Option<Spanned<String>>,
-    /// Base32 RFC 6238 secret (secret).
+    /// Base32 RFC 6238 secret that codes are generated from (a secret); any length, with a
+    /// warning below 128 bits.
+    #[schemars(with = "Option<Text>")]
     pub totp_secret: Option<Spanned<String>>,
     /// TOTP hash: `SHA1` (default), `SHA256` or `SHA512`.
+    #[schemars(with = "Option<TotpAlgorithm>")]
     pub totp_algorithm: Option<Spanned<String>>,
     /// TOTP digits, 6 (default) to 9.
+    #[schemars(with = "Option<u8>", range(min = 6, max = 9))]
     pub totp_digits: Option<Spanned<u8>>,
     /// TOTP period in seconds, 1 to 3600 (default 30).
+    #[schemars(with = "Option<u64>", range(min = 1, max = 3600))]
     pub totp_period: Option<Spanned<u64>>,
-    /// A fixed second-factor code (secret).
+    /// A fixed second-factor code (a secret).
     #[serde(default, deserialize_with = "null_as_empty")]
+    #[schemars(with = "Text", length(min = 1))]
     pub code: Option<Spanned<String>>,
-    /// A shell command whose standard output is the current code (run only when needed).
+    /// A shell command whose standard output is the current code; run through `sh -c`
+    /// only when a case needs a code, with `CONFORM_ACCOUNT` set to the account name.
     #[serde(default, deserialize_with = "null_as_empty")]
+    #[schemars(with = "Text", length(min = 1))]
     pub code_command: Option<Spanned<String>>,
 }
 

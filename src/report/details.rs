@@ -49,6 +49,37 @@ fn step_heading(number: usize, name: &str) -> String {
     }
 }
 
+/// What a case without a verdict met: the reason, its waits, and the answer that
+/// stopped it.
+pub fn inconclusive_details(outcome: &CaseOutcome) -> String {
+    let mut out = String::new();
+    if let crate::exec::CaseStatus::Inconclusive(reason) = &outcome.status {
+        let _ = writeln!(out, "inconclusive: {reason}");
+    }
+    for w in &outcome.waits {
+        let _ = writeln!(
+            out,
+            "waited {:.1} s at step {}: {}",
+            w.duration.as_secs_f64(),
+            w.step + 1,
+            w.reason
+        );
+    }
+    if let Some((i, step)) = outcome
+        .steps
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, s)| s.exchange.is_some())
+    {
+        let _ = writeln!(out, "{}", step_heading(i + 1, &step.name));
+        if let Some(x) = &step.exchange {
+            out.push_str(&exchange_text(x));
+        }
+    }
+    out
+}
+
 fn failure_diagnostic(f: &Failure) -> Diagnostic {
     match &f.span {
         Some(span) => Diagnostic::error(f.title.clone(), span.clone(), f.message.clone()),

@@ -5,7 +5,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::coverage::CoverageSink;
-use super::details::failure_details;
+use super::details::{failure_details, inconclusive_details};
 use crate::exec::{CaseOutcome, CaseStatus, EventSink};
 use crate::plan::CasePlan;
 
@@ -90,6 +90,14 @@ impl EventSink for JunitReporter {
                 s.set_message(reason.clone());
                 s
             }
+            // No verdict is neither a pass nor a contract failure: an error of the run.
+            CaseStatus::Inconclusive(reason) => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+                s.set_message(format!("inconclusive: {reason}"));
+                s.set_type("inconclusive");
+                s.set_description(inconclusive_details(outcome));
+                s
+            }
         };
         let mut tc = TestCase::new(outcome.id.clone(), status);
         tc.set_classname(outcome.spec.clone());
@@ -97,6 +105,13 @@ impl EventSink for JunitReporter {
         tc.add_property(quick_junit::Property::new("section", case.section.clone()));
         if !case.tags.is_empty() {
             tc.add_property(quick_junit::Property::new("tags", case.tags.join(",")));
+        }
+        if !outcome.waits.is_empty() {
+            let total: std::time::Duration = outcome.waits.iter().map(|w| w.duration).sum();
+            tc.add_property(quick_junit::Property::new(
+                "waits",
+                format!("{} ({:.1} s)", outcome.waits.len(), total.as_secs_f64()),
+            ));
         }
         match self
             .suites

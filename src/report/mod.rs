@@ -15,7 +15,7 @@ pub use matrix::render_matrix;
 pub use matrix_junit::matrix_junit;
 pub use terminal::TerminalReporter;
 
-use crate::exec::{CaseOutcome, CodeNotice, EventSink};
+use crate::exec::{CaseOutcome, EventSink, RunNotice};
 use crate::plan::CasePlan;
 
 /// Sends each event to several sinks.
@@ -28,9 +28,9 @@ impl EventSink for Fanout<'_> {
         }
     }
 
-    fn code_notice(&mut self, notice: &CodeNotice) {
+    fn notice(&mut self, notice: &RunNotice) {
         for sink in &mut self.0 {
-            sink.code_notice(notice);
+            sink.notice(notice);
         }
     }
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use owo_colors::OwoColorize;
 
-use super::details::{exchange_text, failure_details};
+use super::details::{exchange_text, failure_details, inconclusive_details};
 use crate::exec::{CaseOutcome, CaseStatus, EventSink, RunSummary};
 use crate::plan::CasePlan;
 
@@ -30,8 +30,19 @@ impl<W: Write> TerminalReporter<W> {
     /// Writes the final summary line.
     pub fn finish(&mut self, summary: &RunSummary) {
         let mut line = format!("{} passed, {} failed", summary.passed, summary.failed);
+        if summary.inconclusive > 0 {
+            line.push_str(&format!(", {} inconclusive", summary.inconclusive));
+        }
         if summary.skipped > 0 {
             line.push_str(&format!(", {} skipped", summary.skipped));
+        }
+        if summary.waits > 0 {
+            line.push_str(&format!(
+                "; waited {} time{} ({:.1} s)",
+                summary.waits,
+                if summary.waits == 1 { "" } else { "s" },
+                summary.waited.as_secs_f64()
+            ));
         }
         let _ = writeln!(
             self.out,
@@ -56,6 +67,7 @@ impl<W: Write> TerminalReporter<W> {
             CaseStatus::Passed => ("PASS", |s| s.green().to_string()),
             CaseStatus::Failed => ("FAIL", |s| s.red().bold().to_string()),
             CaseStatus::Skipped(_) => ("SKIP", |s| s.yellow().to_string()),
+            CaseStatus::Inconclusive(_) => ("INCONCLUSIVE", |s| s.magenta().bold().to_string()),
         };
         if self.color {
             paint(word)
@@ -77,7 +89,11 @@ impl<W: Write> EventSink for TerminalReporter<W> {
                 outcome.duration.as_millis()
             ),
         };
-        if outcome.failed() {
+        if outcome.inconclusive() {
+            for line in inconclusive_details(outcome).lines() {
+                let _ = writeln!(self.out, "    {line}");
+            }
+        } else if outcome.failed() {
             let details = failure_details(outcome, self.color);
             for line in details.lines() {
                 let _ = writeln!(self.out, "    {line}");

@@ -63,6 +63,14 @@ const TYPE_WORDS: &[(&str, &str)] = &[
         "a spec (`title:`, `document:` and `cases:` lines)",
     ),
     (
+        "ThrottledSpec",
+        "a throttled block such as `throttled: { when: { status: 429 } }`",
+    ),
+    (
+        "LockedSpec",
+        "a locked block such as `locked: { when: { status: 423 } }`",
+    ),
+    (
         "DecisionSpec",
         "a decision such as `{ topic: status, decision: …, reason: … }`",
     ),
@@ -200,6 +208,8 @@ fn key_example(key: &str, shape: Shape) -> Option<&'static str> {
         ("public_vars", _) => "public_vars: [tenant]",
         ("headers", Shape::List) => "headers: [content-type]",
         ("headers", Shape::Mapping) => "headers: { accept: application/json }",
+        ("throttled", _) => "throttled: { when: { status: 429 } }",
+        ("locked", _) => "locked: { when: { status: 423 } }",
         ("request", _) => "request: { path: /login }",
         ("expect", _) => "expect: { status: 200 }",
         ("when", _) => "when: { json: { success: true } }",
@@ -330,13 +340,23 @@ fn missing_field(span: &Span, field: &str) -> Explained {
             "an arm has no `arm:` (its name, for `require_arms` and coverage)".to_string(),
             Some("e.g. `- arm: ok`"),
         ),
-        "when" => (
-            match name("arm") {
-                Some(arm) => format!("arm `{arm}` has no `when:` (what selects it)"),
-                None => "an arm has no `when:` (what selects it)".to_string(),
-            },
-            Some("e.g. `when: { status: 200 }`"),
-        ),
+        "when" => match start.as_ref().and_then(|s| owner_key(s).0) {
+            Some(block) if block == "throttled" || block == "locked" => (
+                format!("the `{block}:` block has no `when:` (what such an answer looks like)"),
+                Some(if block == "throttled" {
+                    "e.g. `when: { status: 429 }`"
+                } else {
+                    "e.g. `when: { status: 423 }`"
+                }),
+            ),
+            _ => (
+                match name("arm") {
+                    Some(arm) => format!("arm `{arm}` has no `when:` (what selects it)"),
+                    None => "an arm has no `when:` (what selects it)".to_string(),
+                },
+                Some("e.g. `when: { status: 200 }`"),
+            ),
+        },
         "path" => (
             "a path assertion has no `path:` (the JSONPath it checks)".to_string(),
             Some("e.g. `- { path: $.token, exists: true }`"),

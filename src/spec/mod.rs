@@ -8,6 +8,7 @@ mod messages;
 mod model;
 mod read;
 mod values;
+mod values_schema;
 
 pub use embedded::{EMBEDDED_SPECS, load_embedded};
 pub use load::{
