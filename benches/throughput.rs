@@ -39,7 +39,15 @@ const TARGET_RSS_MIB: f64 = 30.0;
 
 /// The sections, in the order they run; naming some on the command line
 /// (`cargo bench --bench throughput -- throughput startup`) runs only those.
-const SECTIONS: [&str; 6] = ["throughput", "heap", "masking", "plan", "startup", "rss"];
+const SECTIONS: [&str; 7] = [
+    "throughput",
+    "heap",
+    "masking",
+    "plan",
+    "startup",
+    "rss",
+    "staging",
+];
 
 fn main() {
     // `cargo bench` passes `--bench`; flags are ignored, words pick sections.
@@ -91,6 +99,9 @@ fn bench(picked: &[String]) -> BenchResult<()> {
     let mut rss = Vec::new();
     if wants("rss") {
         rss = rss_section(&specs, &target)?;
+    }
+    if wants("staging") {
+        support::staging::staging_section()?;
     }
     targets_section(&rows, startup, &rss);
 

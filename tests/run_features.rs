@@ -620,7 +620,7 @@ cases:
     let out = run(&s, &server, &[]).await;
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(
-        out.stdout.contains("timed out after 300ms"),
+        out.stdout.contains("no complete response within 300ms"),
         "{}",
         out.stdout
     );

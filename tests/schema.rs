@@ -48,7 +48,12 @@ const SEMANTIC_SPECS: &[&str] = &[
     "generated_value_expected", // templates
     "header_control_character", // control characters are checked once vars are filled
     "header_line_break",        // control characters are checked once vars are filled
+    "schema_inline_file_ref",   // where a `$ref` points is checked against the file system
+    "schema_ref_outside",       // where a `$ref` points is checked against the file system
+    "schema_symlink",           // where a symlink points is checked against the file system
     "several_errors",           // templates, JSONPath, regex, captures, media type text
+    "spec_name_absolute",       // a name is text; its use as a directory is checked by the plan
+    "spec_name_parent",         // a name is text; its use as a directory is checked by the plan
     "unclosed_template",        // templates
     "unknown_arm",              // arm names are defined elsewhere in the case
     "unknown_capture",          // captures of earlier steps

@@ -100,6 +100,7 @@ fn run_trial(plan: &Plan, case: &CasePlan, target: &Url, root: &Path) -> Result<
         snapshots: true,
         masker: &masker,
         guard: &guard,
+        limits: Default::default(),
     };
     let outcome = runtime.block_on(runner.run_case(case));
     if outcome.status != CaseStatus::Passed {

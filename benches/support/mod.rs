@@ -6,4 +6,5 @@ pub mod binary;
 pub mod footprint;
 pub mod process;
 pub mod server;
+pub mod staging;
 pub mod workload;

@@ -22,7 +22,7 @@ pub fn eval_json_body(
         Err(e) => {
             let mut failure = CheckFailure::new("JSON body", e);
             let text = response.text();
-            if !text.trim().is_empty() {
+            if e.starts_with("the body is not JSON") {
                 let expected = expected_view(matcher, None, resolve);
                 failure.diff = Some(diff_text(&expected, text));
             }
@@ -244,6 +244,27 @@ fn projected_view(m: &JsonMatcher, actual: &Value) -> Value {
     }
 }
 
+/// `value` pretty-printed, or `None` as soon as the text passes [`DIFF_LIMIT`] (the
+/// rest is never written).
+fn pretty_within(value: &Value) -> Option<String> {
+    struct Capped(Vec<u8>);
+    impl std::io::Write for Capped {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.0.len() + buf.len() > DIFF_LIMIT {
+                return Err(std::io::Error::other("over the diff limit"));
+            }
+            self.0.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut out = Capped(Vec::new());
+    serde_json::to_writer_pretty(&mut out, value).ok()?;
+    String::from_utf8(out.0).ok()
+}
+
 fn describe(m: &JsonMatcher) -> String {
     match m {
         JsonMatcher::Type(types) => {
@@ -280,10 +301,19 @@ fn diff_text(expected: &Value, actual: &str) -> String {
         .to_string()
 }
 
-/// A unified diff of two JSON values, pretty-printed.
+/// The longest pretty-printed side a diff is computed for; a larger body would cost
+/// many times its size in the diff and say nothing a reader could use.
+const DIFF_LIMIT: usize = 64 * 1024;
+
+/// A unified diff of two JSON values, pretty-printed; a note instead when a side is
+/// larger than 64 KiB.
 pub fn diff(expected: &Value, actual: &Value) -> String {
-    let a = serde_json::to_string_pretty(expected).unwrap_or_default();
-    let b = serde_json::to_string_pretty(actual).unwrap_or_default();
+    let (Some(a), Some(b)) = (pretty_within(expected), pretty_within(actual)) else {
+        return format!(
+            "(no diff: a side is larger than {} KiB pretty-printed)\n",
+            DIFF_LIMIT / 1024
+        );
+    };
     similar::TextDiff::from_lines(format!("{a}\n").as_str(), format!("{b}\n").as_str())
         .unified_diff()
         .context_radius(3)
@@ -332,5 +362,19 @@ mod tests {
         assert!(diff.contains("+++ actual body (not JSON)"), "{diff}");
         assert!(diff.contains("+<html>Bad gateway</html>"), "{diff}");
         assert!(!diff.contains("{}"), "{diff}");
+    }
+
+    #[test]
+    fn a_huge_side_gets_a_note_instead_of_a_diff() {
+        let small = diff(&serde_json::json!({"a": 1}), &serde_json::json!({"a": 2}));
+        assert!(
+            small.contains("-  \"a\": 1") && small.contains("+  \"a\": 2"),
+            "{small}"
+        );
+        let huge = Value::Array(vec![Value::from("x".repeat(100)); 1000]);
+        assert_eq!(
+            diff(&serde_json::json!({"a": 1}), &huge),
+            "(no diff: a side is larger than 64 KiB pretty-printed)\n"
+        );
     }
 }

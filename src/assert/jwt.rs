@@ -14,8 +14,19 @@ pub struct DecodedJwt {
     pub payload: Map<String, Value>,
 }
 
+/// The longest token decoded. Real tokens are a few KiB; any string of a body is
+/// tried as a JWT, and a payload is parsed into a tree outside the body's value budget,
+/// so a hostile megabyte-long "token" must not be.
+pub const MAX_JWT_LEN: usize = 64 * 1024;
+
 /// Decodes a compact JWS (`header.payload.signature`); says why when it is not one.
 pub fn decode(token: &str) -> Result<DecodedJwt, String> {
+    if token.len() > MAX_JWT_LEN {
+        return Err(format!(
+            "the value is longer than {} KiB, too long for a JWT",
+            MAX_JWT_LEN / 1024
+        ));
+    }
     let parts: Vec<&str> = token.trim().split('.').collect();
     if parts.len() != 3 {
         return Err(format!(
@@ -116,6 +127,15 @@ mod tests {
             "the JWT is unsigned (`alg: none`)"
         );
         assert!(!is_signed_jwt(&none));
+        let huge = format!(
+            "{}.{}.c2ln",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256"}"#),
+            URL_SAFE_NO_PAD.encode(format!("{{\"n\":[{}0]}}", "0,".repeat(MAX_JWT_LEN)))
+        );
+        assert_eq!(
+            decode(&huge).unwrap_err(),
+            "the value is longer than 64 KiB, too long for a JWT"
+        );
         assert!(is_signed_jwt(PAYROLL_EXAMPLE));
     }
 

@@ -6,6 +6,7 @@ mod contains;
 mod eval;
 mod headers;
 mod json_body;
+mod json_budget;
 mod jwt;
 mod jwt_check;
 mod outcome;
@@ -18,6 +19,7 @@ mod xml_view;
 
 pub use eval::{all_pass, eval_check};
 pub use json_body::diff;
+pub use json_budget::BODY_BYTES_PER_VALUE;
 pub use jwt::{DecodedJwt, check_signed, decode as decode_jwt, is_signed_jwt};
 pub use jwt_check::{eval_jwt, eval_jwt_at};
 pub use outcome::{CheckFailure, Resolve, show};

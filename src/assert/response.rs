@@ -1,10 +1,27 @@
 //! A received response, with its body parsed as JSON or XML on first use.
+//!
+//! A body may be large and hostile: its text borrows the body when it is UTF-8 already,
+//! and no JSON tree or XML view is built with more values than the response's budget.
 
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::xml_view::xml_to_value;
+use super::json_budget::{BODY_BYTES_PER_VALUE, exceeds_value_budget};
+use super::xml_view::xml_to_value_within;
+
+/// The values a response may build when no budget is given: that of the default 16 MiB
+/// body limit.
+const DEFAULT_VALUE_BUDGET: usize = 16 * 1024 * 1024 / BODY_BYTES_PER_VALUE;
+
+/// The body as text: a range of the body bytes when they are valid in their charset as
+/// they stand (UTF-8, or ASCII in an ASCII-compatible charset), else a decoded copy.
+#[derive(Debug)]
+enum Text {
+    Body(Range<usize>),
+    Decoded(String),
+}
 
 /// A response as received: status, headers and raw body.
 #[derive(Debug)]
@@ -15,7 +32,8 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// The body bytes.
     pub body: Vec<u8>,
-    text: OnceLock<String>,
+    value_budget: usize,
+    text: OnceLock<Text>,
     json: OnceLock<Result<Value, String>>,
     xml: OnceLock<Result<Value, String>>,
 }
@@ -27,10 +45,18 @@ impl Response {
             status,
             headers,
             body,
+            value_budget: DEFAULT_VALUE_BUDGET,
             text: OnceLock::new(),
             json: OnceLock::new(),
             xml: OnceLock::new(),
         }
+    }
+
+    /// Limits the JSON values (and XML nodes) a parse of the body may build; a body
+    /// with more is refused as a document, with the reason.
+    pub fn with_value_budget(mut self, values: usize) -> Self {
+        self.value_budget = values;
+        self
     }
 
     /// The first value of a header (name compared case-insensitively).
@@ -45,13 +71,26 @@ impl Response {
     /// declaration) names, UTF-8 otherwise; a byte-order mark wins and is dropped, and
     /// undecodable bytes become U+FFFD.
     pub fn text(&self) -> &str {
-        self.text.get_or_init(|| {
-            let encoding = self
-                .charset()
-                .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
-                .unwrap_or(encoding_rs::UTF_8);
-            encoding.decode(&self.body).0.into_owned()
-        })
+        match self.text.get_or_init(|| self.decode()) {
+            // Validated when the range was made; validating again costs a fast pass and
+            // no copy of the body.
+            Text::Body(range) => std::str::from_utf8(&self.body[range.clone()]).unwrap_or(""),
+            Text::Decoded(text) => text,
+        }
+    }
+
+    fn decode(&self) -> Text {
+        let encoding = self
+            .charset()
+            .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
+            .unwrap_or(encoding_rs::UTF_8);
+        match encoding.decode(&self.body).0 {
+            std::borrow::Cow::Borrowed(text) => {
+                let start = text.as_ptr().addr() - self.body.as_ptr().addr();
+                Text::Body(start..start + text.len())
+            }
+            std::borrow::Cow::Owned(text) => Text::Decoded(text),
+        }
     }
 
     /// The body as a document: its XML view when it starts like XML, else its JSON;
@@ -112,6 +151,12 @@ impl Response {
                 if text.trim().is_empty() {
                     return Err("the body is empty".to_string());
                 }
+                if exceeds_value_budget(text, self.value_budget) {
+                    return Err(format!(
+                        "the JSON body has more than {} values, too many to check within the body limit",
+                        self.value_budget
+                    ));
+                }
                 serde_json::from_str(text).map_err(|e| format!("the body is not JSON: {e}"))
             })
             .as_ref()
@@ -121,7 +166,10 @@ impl Response {
     /// The body parsed as XML and turned into its JSON view, or why it is not XML.
     pub fn xml_view(&self) -> Result<&Value, &str> {
         self.xml
-            .get_or_init(|| xml_to_value(self.text()))
+            .get_or_init(|| {
+                let limit = u32::try_from(self.value_budget).unwrap_or(u32::MAX);
+                xml_to_value_within(self.text(), limit)
+            })
             .as_ref()
             .map_err(String::as_str)
     }
@@ -166,5 +214,46 @@ mod tests {
 
         let plain = response(None, "{\"name\":\"\u{e6}\"}".as_bytes());
         assert_eq!(plain.json().unwrap()["name"], "\u{e6}", "UTF-8 by default");
+
+        let broken = response(None, b"{\"a\":\"\xff\"}");
+        assert_eq!(broken.text(), "{\"a\":\"\u{fffd}\"}", "undecodable bytes");
+    }
+
+    #[test]
+    fn utf8_text_borrows_the_body() {
+        let r = response(Some("application/json"), b"\xef\xbb\xbf{\"ok\":true}");
+        assert_eq!(r.text(), "{\"ok\":true}");
+        assert!(matches!(r.text.get(), Some(Text::Body(range)) if *range == (3..14)));
+        let ascii = response(Some("text/plain; charset=ISO-8859-1"), b"plain");
+        assert!(ascii.text.get().is_none());
+        assert_eq!(ascii.text(), "plain");
+        assert!(matches!(ascii.text.get(), Some(Text::Body(_))));
+    }
+
+    #[test]
+    fn no_tree_beyond_the_value_budget() {
+        let zeros = format!("[{}0]", "0,".repeat(99));
+        let r = response(Some("application/json"), zeros.as_bytes()).with_value_budget(101);
+        assert!(r.json().is_ok());
+        let r = response(Some("application/json"), zeros.as_bytes()).with_value_budget(50);
+        assert_eq!(
+            r.json().unwrap_err(),
+            "the JSON body has more than 50 values, too many to check within the body limit"
+        );
+        assert!(r.document().is_none());
+        let xml = format!("<r>{}</r>", "<k/>".repeat(100));
+        let r = response(Some("application/xml"), xml.as_bytes()).with_value_budget(50);
+        assert_eq!(
+            r.xml_view().unwrap_err(),
+            "the XML body has more than 50 nodes, too many to check within the body limit"
+        );
+    }
+
+    #[test]
+    fn json_nested_deeper_than_serde_allows_is_refused_not_overflowed() {
+        let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+        let r = response(Some("application/json"), deep.as_bytes()).with_value_budget(usize::MAX);
+        let err = r.json().unwrap_err();
+        assert!(err.contains("recursion limit exceeded"), "{err}");
     }
 }

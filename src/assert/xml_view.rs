@@ -5,11 +5,27 @@
 //! key; attributes are `@name`; an element with only text is its text; text beside
 //! child elements is `#text`; repeated children become arrays; namespace prefixes are
 //! dropped. Parsing is roxmltree's (well-formedness included).
+//!
+//! The conversion recurses once per element level, so a document nested deeper than
+//! [`MAX_XML_DEPTH`] is refused before it is converted: a hostile body must not
+//! overflow the stack.
 
 use serde_json::{Map, Value};
 
+/// The deepest nesting of elements converted; deeper documents are refused.
+pub const MAX_XML_DEPTH: usize = 256;
+
+/// The most nodes roxmltree builds when the caller gives no budget.
+const DEFAULT_NODES_LIMIT: u32 = 1_000_000;
+
 /// Parses XML text into its JSON view, or says why it is not well-formed XML.
 pub fn xml_to_value(text: &str) -> Result<Value, String> {
+    xml_to_value_within(text, DEFAULT_NODES_LIMIT)
+}
+
+/// [`xml_to_value`] building at most `nodes_limit` nodes (elements, text, comments),
+/// so the memory a body costs stays bounded.
+pub fn xml_to_value_within(text: &str, nodes_limit: u32) -> Result<Value, String> {
     if text.trim().is_empty() {
         return Err("the body is empty".to_string());
     }
@@ -17,15 +33,45 @@ pub fn xml_to_value(text: &str) -> Result<Value, String> {
     // bombs, and the node limit bounds a huge body.
     let options = roxmltree::ParsingOptions {
         allow_dtd: true,
-        nodes_limit: 1_000_000,
+        nodes_limit,
         ..roxmltree::ParsingOptions::default()
     };
-    let doc = roxmltree::Document::parse_with_options(text, options)
-        .map_err(|e| format!("the body is not well-formed XML: {e}"))?;
+    let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| match e {
+        roxmltree::Error::NodesLimitReached => {
+            format!("the XML body has more than {nodes_limit} nodes, too many to check within the body limit")
+        }
+        e => format!("the body is not well-formed XML: {e}"),
+    })?;
+    if too_deep(&doc) {
+        return Err(format!(
+            "the XML body nests deeper than {MAX_XML_DEPTH} elements"
+        ));
+    }
     let root = doc.root_element();
     let mut top = Map::new();
     top.insert(root.tag_name().name().to_string(), element(root));
     Ok(Value::Object(top))
+}
+
+/// Whether some element lies deeper than [`MAX_XML_DEPTH`]. Nodes come in document
+/// order, parents before children, so each depth is its parent's plus one: no recursion.
+fn too_deep(doc: &roxmltree::Document) -> bool {
+    let mut depths: Vec<usize> = Vec::new();
+    for node in doc.descendants() {
+        let parent = node.parent().map_or(0, |p| {
+            depths.get(p.id().get_usize()).copied().unwrap_or_default()
+        });
+        let depth = parent + usize::from(node.is_element());
+        if depth > MAX_XML_DEPTH {
+            return true;
+        }
+        let index = node.id().get_usize();
+        if depths.len() <= index {
+            depths.resize(index + 1, 0);
+        }
+        depths[index] = depth;
+    }
+    false
 }
 
 fn element(node: roxmltree::Node) -> Value {
@@ -89,6 +135,32 @@ mod tests {
         let err = xml_to_value("<a><b></a>").unwrap_err();
         assert!(err.starts_with("the body is not well-formed XML"), "{err}");
         assert!(xml_to_value("{\"json\": true}").is_err());
+    }
+
+    fn nested(levels: usize) -> String {
+        format!("{}x{}", "<a>".repeat(levels), "</a>".repeat(levels))
+    }
+
+    #[test]
+    fn refuses_deep_nesting_without_overflowing_the_stack() {
+        let at_limit = xml_to_value(&nested(MAX_XML_DEPTH)).unwrap();
+        assert!(crate::assert::any_string(&at_limit, &mut |s| s == "x"));
+        let err = xml_to_value(&nested(MAX_XML_DEPTH + 1)).unwrap_err();
+        assert_eq!(err, "the XML body nests deeper than 256 elements");
+        // 20,000 levels overflowed the stack before the limit.
+        let err = xml_to_value(&nested(20_000)).unwrap_err();
+        assert_eq!(err, "the XML body nests deeper than 256 elements");
+    }
+
+    #[test]
+    fn the_node_budget_bounds_a_wide_document() {
+        let wide = format!("<r>{}</r>", "<k>v</k>".repeat(1000));
+        assert!(xml_to_value_within(&wide, 10_000).is_ok());
+        let err = xml_to_value_within(&wide, 100).unwrap_err();
+        assert_eq!(
+            err,
+            "the XML body has more than 100 nodes, too many to check within the body limit"
+        );
     }
 
     #[test]

@@ -108,6 +108,9 @@ pub struct MockArgs {
     /// Refuse a TOTP code presented again while it is still valid (RFC 6238 §5.2).
     #[arg(long)]
     pub totp_no_reuse: bool,
+    /// Delay every answer by this much (e.g. 20ms), to stand in for a real network.
+    #[arg(long, value_name = "DURATION")]
+    pub latency: Option<humantime::Duration>,
 }
 
 /// Which specs and profile to use.
@@ -145,6 +148,9 @@ pub struct RunArgs {
     /// Write a JUnit XML report.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Largest response body read (e.g. 512KiB, 4MiB); a larger body fails its case.
+    #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = parse_size)]
+    pub max_body: usize,
     /// Show every exchange, not only those of failing cases (secrets stay masked).
     #[arg(short, long)]
     pub verbose: bool,
@@ -188,6 +194,30 @@ pub struct RunArgs {
     /// Delete snapshots no case produces any more.
     #[arg(long, requires = "snapshots")]
     pub prune_snapshots: bool,
+}
+
+/// Parses a byte count: a number with an optional `KiB`, `MiB` (or `K`, `M`, `KB`,
+/// `MB`, all powers of 1024) or `B` suffix.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let scale: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1024,
+        "m" | "mb" | "mib" => 1024 * 1024,
+        other => return Err(format!("unknown unit `{other}`: use B, KiB or MiB")),
+    };
+    let count: usize = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as 512KiB or 4MiB"))?;
+    match count.checked_mul(scale) {
+        Some(0) => Err("the size must be more than 0".into()),
+        Some(bytes) => Ok(bytes),
+        None => Err(format!("`{text}` is too large")),
+    }
 }
 
 /// `conform lint` and `conform list`.
@@ -289,5 +319,17 @@ mod tests {
             parse_target("ftp://u:secret@example.com/x").unwrap_err(),
             "--target `ftp://u:***@example.com/x`: the scheme `ftp` is not supported; use an http:// or https:// URL"
         );
+    }
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("512KiB"), Ok(512 * 1024));
+        assert_eq!(parse_size("4 MiB"), Ok(4 * 1024 * 1024));
+        assert_eq!(parse_size("2m"), Ok(2 * 1024 * 1024));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("MiB").is_err());
+        assert!(parse_size("4GiB").is_err());
+        assert!(parse_size("99999999999999999999MiB").is_err());
     }
 }

@@ -74,6 +74,7 @@ pub fn mock(args: MockArgs) -> u8 {
             recycle_after: Some(RECYCLE_AFTER),
             faults,
             guards,
+            latency: args.latency.map(Into::into),
         };
         let server = match serve(api, &profile, options).await {
             Ok(s) => s,

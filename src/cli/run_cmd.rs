@@ -92,6 +92,7 @@ async fn execute(
         max_wait: args.max_wait.into(),
         rate: args.rate,
         max_failed_logins: args.max_failed_logins,
+        max_body: args.max_body,
     };
     let stdout = std::io::stdout();
     let mut terminal = TerminalReporter::new(stdout.lock(), stdout_color(), args.verbose);
@@ -180,7 +181,7 @@ fn report_snapshots<W: Write>(
     let stale = sink.stale();
     for file in &stale {
         if prune {
-            match std::fs::remove_file(file) {
+            match sink.store().remove(file) {
                 Ok(()) => terminal.line(&format!("snapshot removed: {}", file.display())),
                 Err(e) => terminal.line(&format!("cannot remove {}: {e}", file.display())),
             }

@@ -18,7 +18,7 @@ use super::outcome::{
 };
 use super::request::build_request;
 use super::scope::Scope;
-use super::send::send;
+use super::send::{SendLimits, send};
 use super::throttle::{backoff, requested_wait, spent_allowance};
 use crate::assert::{CheckFailure, Response, all_pass, eval_check};
 use crate::diagnostic::Span;
@@ -51,6 +51,8 @@ pub struct CaseRunner<'a> {
     pub masker: &'a Masker,
     /// The run's waiting budget, pacing and blocked accounts.
     pub guard: &'a RunGuard,
+    /// Connect timeout and body limit of every exchange.
+    pub limits: SendLimits,
 }
 
 /// Whether to go on after a step.
@@ -425,7 +427,7 @@ impl CaseRunner<'_> {
         scope: &Scope,
     ) -> Result<(RequestRecord, Result<(Response, Duration), String>), String> {
         let built = build_request(self.client, self.base, request, method, scope)?;
-        let sent = send(self.client, built.request, request.timeout).await;
+        let sent = send(self.client, built.request, request.timeout, self.limits).await;
         Ok((built.record, sent))
     }
 

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::sync::Once;
 use std::time::Duration;
 
+use super::send::DEFAULT_CONNECT_TIMEOUT;
+
 /// Settings of the HTTP client.
 #[derive(Clone, Debug, Default)]
 pub struct ClientOptions {
@@ -14,8 +16,15 @@ pub struct ClientOptions {
     pub client_cert: Option<PathBuf>,
     /// Accept any server certificate (prints a warning on every run).
     pub insecure: bool,
-    /// Connect timeout (default 10 s).
+    /// Connect timeout (default [`DEFAULT_CONNECT_TIMEOUT`], 10 s).
     pub connect_timeout: Option<Duration>,
+}
+
+impl ClientOptions {
+    /// The connect timeout the client is built with.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)
+    }
 }
 
 /// Why the client could not be built.
@@ -57,7 +66,7 @@ pub fn build_client(options: &ClientOptions) -> Result<reqwest::Client, ClientEr
     let mut builder = reqwest::Client::builder()
         .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")))
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(options.connect_timeout.unwrap_or(Duration::from_secs(10)))
+        .connect_timeout(options.connect_timeout())
         .pool_idle_timeout(Duration::from_secs(30));
     if let Some(path) = &options.cacert {
         let pem = read(path)?;

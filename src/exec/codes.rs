@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::otp::{Clock, SystemClock, TotpGenerator, WindowStore, now_unix, shift_last_digit};
@@ -16,6 +17,10 @@ use crate::profile::{AccountRole, CodeSource};
 
 /// How long a `code_command` may run.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The most a `code_command` may print on standard output, and on standard error: a
+/// code is a few characters, so more means the command is not printing a code.
+pub const COMMAND_OUTPUT_LIMIT: usize = 4 * 1024;
 
 /// Why a code could not be obtained.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +42,9 @@ pub enum CodeError {
         /// First line of its standard error.
         stderr: String,
     },
+    /// The command printed more than [`COMMAND_OUTPUT_LIMIT`] bytes (it was killed).
+    #[error("code_command printed more than {} KiB", COMMAND_OUTPUT_LIMIT / 1024)]
+    TooMuchOutput,
     /// The command printed nothing.
     #[error("code_command printed no code")]
     Empty,
@@ -229,7 +237,7 @@ fn different(code: &str) -> String {
 }
 
 async fn run_command(cmd: &str, role: AccountRole) -> Result<String, CodeError> {
-    let child = tokio::process::Command::new("sh")
+    let mut child = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(cmd)
         .env("CONFORM_ACCOUNT", role.name())
@@ -239,22 +247,51 @@ async fn run_command(cmd: &str, role: AccountRole) -> Result<String, CodeError> 
         .kill_on_drop(true)
         .spawn()
         .map_err(CodeError::Spawn)?;
-    let output = tokio::time::timeout(COMMAND_TIMEOUT, child.wait_with_output())
+    // Dropping `child` on any early return kills the command (`kill_on_drop`).
+    let (stdout, stderr) = match (child.stdout.take(), child.stderr.take()) {
+        (Some(out), Some(err)) => (out, err),
+        _ => {
+            return Err(CodeError::Spawn(std::io::Error::other(
+                "no pipes to the command",
+            )));
+        }
+    };
+    let finished = async {
+        let (out, err) = tokio::try_join!(read_bounded(stdout), read_bounded(stderr))?;
+        let status = child.wait().await.map_err(CodeError::Spawn)?;
+        Ok::<_, CodeError>((status, out, err))
+    };
+    let (status, stdout, stderr) = tokio::time::timeout(COMMAND_TIMEOUT, finished)
         .await
-        .map_err(|_| CodeError::Timeout(COMMAND_TIMEOUT))?
-        .map_err(CodeError::Spawn)?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        .map_err(|_| CodeError::Timeout(COMMAND_TIMEOUT))??;
+    if !status.success() {
+        let stderr = String::from_utf8_lossy(&stderr);
         return Err(CodeError::Failed {
-            status: output.status.to_string(),
+            status: status.to_string(),
             stderr: stderr.lines().next().unwrap_or("").trim().to_string(),
         });
     }
-    let code = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    let code = String::from_utf8_lossy(&stdout).trim().to_string();
     if code.is_empty() {
         return Err(CodeError::Empty);
     }
     Ok(code)
+}
+
+/// Reads a pipe to its end, failing as soon as it holds more than
+/// [`COMMAND_OUTPUT_LIMIT`] bytes.
+async fn read_bounded(pipe: impl AsyncRead + Unpin) -> Result<Vec<u8>, CodeError> {
+    let mut out = Vec::new();
+    // One byte past the limit tells "exactly the limit" from "more".
+    let mut limited = pipe.take(COMMAND_OUTPUT_LIMIT as u64 + 1);
+    limited
+        .read_to_end(&mut out)
+        .await
+        .map_err(CodeError::Spawn)?;
+    if out.len() > COMMAND_OUTPUT_LIMIT {
+        return Err(CodeError::TooMuchOutput);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -292,6 +329,31 @@ mod tests {
             ledger.current(AccountRole::TwoFactor, &empty).await,
             Err(CodeError::Empty)
         ));
+    }
+
+    #[tokio::test]
+    async fn endless_output_is_cut_off_and_the_command_killed() {
+        let ledger = CodeLedger::new(false);
+        for cmd in ["yes 123456", "yes oops >&2"] {
+            let started = std::time::Instant::now();
+            let err = ledger
+                .current(AccountRole::TwoFactor, &CodeSource::Command(cmd.into()))
+                .await
+                .unwrap_err();
+            assert!(matches!(err, CodeError::TooMuchOutput), "{cmd}: {err}");
+            assert_eq!(err.to_string(), "code_command printed more than 4 KiB");
+            assert!(started.elapsed() < Duration::from_secs(5), "{cmd}");
+        }
+        let at_limit = format!("printf '%0{COMMAND_OUTPUT_LIMIT}d'");
+        let code = ledger
+            .current(AccountRole::TwoFactor, &CodeSource::Command(at_limit))
+            .await
+            .unwrap();
+        assert_eq!(
+            code.len(),
+            COMMAND_OUTPUT_LIMIT,
+            "exactly the limit is fine"
+        );
     }
 
     #[test]

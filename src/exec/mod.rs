@@ -31,4 +31,5 @@ pub use request::join_url;
 pub use runner::{DEFAULT_MAX_WAIT, EventSink, RunOptions, RunSummary, run_plan};
 pub use schedule::{Schedule, Slot, schedule};
 pub use scope::Scope;
+pub use send::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, SendLimits};
 pub use throttle::{WaitSource, requested_wait, spent_allowance};

@@ -18,6 +18,7 @@ use super::codes::{CodeLedger, CodeNotice};
 use super::guard::{Rate, RunGuard, RunNotice};
 use super::outcome::{CaseOutcome, CaseStatus};
 use super::schedule::{Slot, schedule};
+use super::send::{DEFAULT_MAX_BODY, SendLimits};
 use crate::mask::Masker;
 use crate::otp::WindowStore;
 use crate::plan::{CasePlan, Plan};
@@ -47,6 +48,8 @@ pub struct RunOptions {
     pub rate: Option<Rate>,
     /// Failed logins allowed per account since its last successful login.
     pub max_failed_logins: Option<usize>,
+    /// Largest response body read; a larger one fails its case.
+    pub max_body: usize,
 }
 
 impl Default for RunOptions {
@@ -61,6 +64,7 @@ impl Default for RunOptions {
             max_wait: DEFAULT_MAX_WAIT,
             rate: None,
             max_failed_logins: None,
+            max_body: DEFAULT_MAX_BODY,
         }
     }
 }
@@ -150,6 +154,10 @@ pub async fn run_plan(
             .into_iter()
             .chain(targets.iter().flat_map(userinfo)),
     );
+    let limits = SendLimits {
+        connect_timeout: options.client.connect_timeout(),
+        max_body: options.max_body,
+    };
     let runners: Vec<CaseRunner> = targets
         .iter()
         .zip(&ledgers)
@@ -162,6 +170,7 @@ pub async fn run_plan(
             snapshots: options.snapshots,
             masker: &masker,
             guard: &guard,
+            limits,
         })
         .collect();
     let cases: Vec<(usize, &CasePlan)> = plan

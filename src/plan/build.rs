@@ -60,6 +60,22 @@ pub fn build_plan(
             spec_vars.insert(k.clone(), v.clone());
         }
         ctx.spec_vars = spec_vars;
+        if !is_plain_name(&name) {
+            // The name becomes a directory under --snapshots: `../x` or `/x` would
+            // write (and prune) files elsewhere.
+            let label =
+                "a spec name uses letters, digits, `-`, `_` and `.`, and does not start with `.`";
+            match &spec.name {
+                Some(n) => {
+                    let at = ctx.span(n);
+                    ctx.error("spec name", at, label);
+                }
+                None => errors.push(Diagnostic::plain(
+                    "spec name",
+                    format!("{}: the file name `{name}` is no spec name: {label}; give the spec a `name:`", loaded.source.name),
+                )),
+            }
+        }
         if !names.insert(name.clone()) {
             let at = spec.name.as_ref().map(|n| ctx.span(n));
             errors.push(Diagnostic {
@@ -159,10 +175,45 @@ fn cases_key(source: &Arc<crate::diagnostic::SourceFile>) -> crate::diagnostic::
     }
 }
 
+/// Whether `name` can name a directory without leaving its parent: letters, digits,
+/// `-`, `_` and `.`, not empty and not starting with `.` (so never `.` or `..`).
+pub fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
 fn file_stem(name: &str) -> String {
     std::path::Path::new(name)
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or(name)
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_names_stay_in_their_directory() {
+        for ok in ["txty", "rocket.chat", "pay_roll-2"] {
+            assert!(is_plain_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../victim",
+            "/tmp/victim",
+            ".hidden",
+            "a/b",
+            "a\\b",
+            "æ",
+        ] {
+            assert!(!is_plain_name(bad), "{bad}");
+        }
+    }
 }

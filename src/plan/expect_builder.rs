@@ -11,6 +11,7 @@ use super::check::{
 };
 use super::context::{Ctx, Use};
 use super::json_template::JsonTemplate;
+use super::schema_refs::{ConfinedRetriever, SchemaRefError};
 use crate::diagnostic::{Span, did_you_mean};
 use crate::spec::{ExpectSpec, JwtCheckSpec, LengthSpec, OneOrMany, PathAssertSpec};
 
@@ -154,7 +155,15 @@ fn header_checks(
 fn schema_checks(ctx: &mut Ctx, spec: &ExpectSpec, checks: &mut Vec<Check>) {
     if let Some(schema) = &spec.schema {
         let span = ctx.span(schema);
-        if let Some(v) = compile_schema(ctx, &schema.value, &span, None) {
+        let dir = if ctx.base_dir.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            ctx.base_dir
+        };
+        let base = std::fs::canonicalize(dir)
+            .ok()
+            .and_then(|dir| url::Url::from_directory_path(dir).ok());
+        if let Some(v) = compile_schema(ctx, &schema.value, &span, base) {
             checks.push(Check {
                 span,
                 kind: CheckKind::Schema {
@@ -179,31 +188,37 @@ fn schema_checks(ctx: &mut Ctx, spec: &ExpectSpec, checks: &mut Vec<Check>) {
             );
             return;
         }
+        // A symlink may lead anywhere: the file it resolves to must lie under the
+        // spec's directory too.
+        let retriever = ConfinedRetriever::new(ctx.base_dir);
+        let path = match retriever.confine(&path) {
+            Ok(real) => real,
+            Err(SchemaRefError::Unreadable { .. }) => path,
+            Err(e) => {
+                ctx.error_help(
+                    "schema",
+                    span,
+                    format!("{e} (through a symlink)"),
+                    Some("schema files must lie under the spec's directory".into()),
+                );
+                return;
+            }
+        };
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                ctx.error(
-                    "schema",
-                    span,
-                    format!("cannot read {}: {e}", path.display()),
-                );
+                ctx.error("schema", span, format!("cannot read {}: {e}", file.value));
                 return;
             }
         };
         let value: Value = match serde_json::from_str(&text) {
             Ok(v) => v,
             Err(e) => {
-                ctx.error(
-                    "schema",
-                    span,
-                    format!("{} is not JSON: {e}", path.display()),
-                );
+                ctx.error("schema", span, format!("{} is not JSON: {e}", file.value));
                 return;
             }
         };
-        let base = std::fs::canonicalize(&path)
-            .ok()
-            .and_then(|p| url::Url::from_file_path(p).ok());
+        let base = url::Url::from_file_path(&path).ok();
         if let Some(v) = compile_schema(ctx, &value, &span, base) {
             checks.push(Check {
                 span,
@@ -222,12 +237,28 @@ fn compile_schema(
     span: &Span,
     base: Option<url::Url>,
 ) -> Option<Arc<jsonschema::Validator>> {
-    let mut options = jsonschema::draft202012::options().should_validate_formats(true);
+    let retriever = ConfinedRetriever::new(ctx.base_dir);
+    let mut options = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .with_retriever(retriever.clone());
     if let Some(base) = base {
         options = options.with_base_uri(base.to_string());
     }
     match options.build(schema) {
         Ok(v) => Some(Arc::new(v)),
+        Err(_) if retriever.refused().is_some() => {
+            let refused = retriever
+                .refused()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            ctx.error_help(
+                "schema",
+                span.clone(),
+                refused,
+                Some("a schema and its `$ref`s must lie under the spec's directory".into()),
+            );
+            None
+        }
         Err(e) => {
             let at = e.instance_path().to_string();
             let label = if at.is_empty() {

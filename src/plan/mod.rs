@@ -14,6 +14,7 @@ mod logins;
 mod merge;
 mod model;
 mod request_builder;
+mod schema_refs;
 mod select;
 mod template;
 

@@ -43,6 +43,8 @@ pub struct ServeOptions {
     /// What guarded real servers add (rate limiting, failed-login blocking, TOTP
     /// no-reuse); the default adds nothing.
     pub guards: Guards,
+    /// Added to every answer, to stand in for a real network (benchmarks).
+    pub latency: Option<Duration>,
 }
 
 impl Default for ServeOptions {
@@ -52,6 +54,7 @@ impl Default for ServeOptions {
             recycle_after: None,
             faults: Faults::default(),
             guards: Guards::default(),
+            latency: None,
         }
     }
 }
@@ -162,6 +165,7 @@ pub(crate) async fn serve_with_clock(
         routes,
         activity: activity.clone(),
         guard,
+        latency: options.latency,
     };
     let server = MockServer::builder()
         .listener(listener)
@@ -211,6 +215,15 @@ impl ReferenceServer {
         self.address
     }
 
+    /// Requests answered since the server started, per route (`METHOD path-pattern`).
+    pub fn requests_by_route(&self) -> std::collections::BTreeMap<String, u64> {
+        self.activity
+            .by_route
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default()
+    }
+
     /// How many times the mocks have been re-mounted (see [`ServeOptions::recycle_after`]).
     pub fn recycles(&self) -> u64 {
         self.activity.recycles.load(Ordering::Relaxed)
@@ -253,6 +266,8 @@ struct Activity {
     recycles: AtomicU64,
     threshold: u64,
     due: Notify,
+    /// Requests answered since the start, per route (never reset by recycling).
+    by_route: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
 impl Activity {
@@ -264,6 +279,7 @@ impl Activity {
             recycles: AtomicU64::new(0),
             threshold: recycle_after.unwrap_or(u64::MAX).max(1),
             due: Notify::new(),
+            by_route: std::sync::Mutex::new(std::collections::BTreeMap::new()),
         }
     }
 
@@ -271,7 +287,10 @@ impl Activity {
         u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    fn record(&self) {
+    fn record(&self, route: &str) {
+        if let Ok(mut by_route) = self.by_route.lock() {
+            *by_route.entry(route.to_string()).or_insert(0) += 1;
+        }
         let served = self.served.fetch_add(1, Ordering::Relaxed) + 1;
         self.last_ms.store(self.millis(), Ordering::Relaxed);
         if served >= self.threshold {
@@ -295,14 +314,19 @@ struct Counted {
     guard: Option<Arc<Guard>>,
     /// The route as the rate limiter keys it: method and path pattern.
     route: String,
+    latency: Option<Duration>,
 }
 
 impl Respond for Counted {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        self.activity.record();
-        match &self.guard {
+        self.activity.record(&self.route);
+        let answer = match &self.guard {
             Some(guard) => guard.respond(&self.route, &self.handler, request),
             None => self.handler.answer(request),
+        };
+        match self.latency {
+            Some(latency) => answer.set_delay(latency),
+            None => answer,
         }
     }
 }
@@ -312,6 +336,7 @@ struct Mounts {
     routes: Arc<[Route]>,
     activity: Arc<Activity>,
     guard: Option<Arc<Guard>>,
+    latency: Option<Duration>,
 }
 
 impl Mounts {
@@ -325,6 +350,7 @@ impl Mounts {
                         activity: self.activity.clone(),
                         guard: self.guard.clone(),
                         route: format!("{verb} {}", route.path),
+                        latency: self.latency,
                     })
                     .mount(server)
                     .await;

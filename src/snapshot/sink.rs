@@ -51,6 +51,11 @@ impl SnapshotSink {
         }
     }
 
+    /// The store the sink compares with (and prunes through).
+    pub fn store(&self) -> &SnapshotStore {
+        &self.store
+    }
+
     /// Snapshot files no case produces any more: their case is gone, or their case
     /// ran to the end without them.
     pub fn stale(&self) -> Vec<PathBuf> {

@@ -41,6 +41,42 @@ impl SnapshotStore {
         &self.root
     }
 
+    /// Refuses a file that is not lexically inside the root (`..`, an absolute path
+    /// elsewhere, the root itself): whatever names a spec or case carries, the store
+    /// reads, writes and deletes nothing outside its directory.
+    fn confine(&self, file: &Path) -> std::io::Result<()> {
+        let inside = file.strip_prefix(&self.root).is_ok_and(|rest| {
+            rest.components().next().is_some()
+                && rest
+                    .components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)))
+        });
+        if inside {
+            Ok(())
+        } else {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "{} lies outside the snapshot directory {}",
+                    file.display(),
+                    self.root.display()
+                ),
+            ))
+        }
+    }
+
+    /// Deletes a stale snapshot: only a `.snap` file inside the root.
+    pub fn remove(&self, file: &Path) -> std::io::Result<()> {
+        self.confine(file)?;
+        if file.extension().is_none_or(|e| e != "snap") {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{} is not a .snap file", file.display()),
+            ));
+        }
+        std::fs::remove_file(file)
+    }
+
     /// Checks (and with `update`, writes) one snapshot.
     pub fn check(
         &self,
@@ -48,6 +84,7 @@ impl SnapshotStore {
         source: &str,
         content: &str,
     ) -> std::io::Result<SnapshotStatus> {
+        self.confine(file)?;
         let existing = match std::fs::read_to_string(file) {
             Ok(text) => Some(contents_of(&text).to_string()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -84,6 +121,9 @@ impl SnapshotStore {
     /// or step no longer exists).
     pub fn stale(&self, spec: &str, expected: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
         let dir = self.root.join(spec);
+        if self.confine(&dir).is_err() {
+            return Vec::new();
+        }
         let Ok(entries) = std::fs::read_dir(&dir) else {
             return Vec::new();
         };
@@ -91,6 +131,7 @@ impl SnapshotStore {
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|e| e == "snap") && !expected.contains(p))
+            .filter(|p| self.confine(p).is_ok())
             .collect();
         stale.sort();
         stale
@@ -190,5 +231,40 @@ mod tests {
         );
         let expected = BTreeSet::new();
         assert_eq!(update.stale("txty", &expected), vec![file]);
+    }
+
+    #[test]
+    fn nothing_outside_the_root_is_read_written_or_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("snaps");
+        let store = SnapshotStore::new(&root, true);
+        let victim = dir.path().join("victim");
+        std::fs::create_dir_all(&victim).unwrap();
+        std::fs::write(victim.join("a@01-x.snap"), "keep").unwrap();
+        for spec in ["../victim", "/tmp/conform-victim", ".."] {
+            let file = snapshot_file(&root, spec, "a", 0, "x");
+            let err = store.check(&file, "s", "y").unwrap_err();
+            assert!(
+                err.to_string().contains("outside the snapshot directory"),
+                "{err}"
+            );
+            assert!(store.remove(&file).is_err());
+            assert_eq!(store.stale(spec, &BTreeSet::new()), Vec::<PathBuf>::new());
+        }
+        assert_eq!(
+            std::fs::read_to_string(victim.join("a@01-x.snap")).unwrap(),
+            "keep"
+        );
+        assert!(!std::path::Path::new("/tmp/conform-victim").exists());
+        let inside = snapshot_file(&root, "t", "a", 0, "x");
+        store.check(&inside, "s", "y").unwrap();
+        let other = root.join("t").join("notes.txt");
+        std::fs::write(&other, "mine").unwrap();
+        assert!(
+            store.remove(&other).is_err(),
+            "only .snap files are deleted"
+        );
+        store.remove(&inside).unwrap();
+        assert!(!inside.exists());
     }
 }
