@@ -18,14 +18,21 @@ use serde_json::Value;
 
 /// Bad specs the schema must reject: wrong keys, types, forms and counts.
 const STRUCTURAL_SPECS: &[&str] = &[
-    "bad_status",      // 999 is no status code
-    "empty_branch",    // a branch needs at least one arm
-    "missing_section", // `section` is required
-    "no_cases",        // `cases: []`
-    "two_bodies",      // `json` and `body` together
-    "unknown_account", // `account` is `primary` or `two_factor`
-    "unknown_key",     // `stauts`
-    "wrong_type",      // `tags` is a list
+    "bad_status",             // 999 is no status code
+    "empty_branch",           // a branch needs at least one arm
+    "jwt_not_a_mapping",      // `jwt: exp`
+    "missing_document",       // `document` is required
+    "missing_id",             // a case's `id` is required
+    "missing_path",           // a path assertion's `path` is required
+    "missing_section",        // `section` is required
+    "missing_when",           // an arm's `when` is required
+    "no_cases",               // `cases: []`
+    "steps_not_a_list",       // a case's `steps` given a mapping
+    "throttled_without_when", // `throttled:` needs `when`
+    "two_bodies",             // `json` and `body` together
+    "unknown_account",        // `account` is `primary` or `two_factor`
+    "unknown_key",            // `stauts`
+    "wrong_type",             // `tags` is a list
 ];
 
 /// Bad specs the schema cannot see: they are well-formed and wrong in meaning.
@@ -60,16 +67,17 @@ const UNREAD_SPECS: &[&str] = &["not_utf8", "yaml_syntax"];
 
 /// Bad profiles the schema must reject.
 const STRUCTURAL_PROFILES: &[&str] = &[
-    "empty_code",         // `code: ""`
-    "empty_code_command", // `code_command:` with no value
-    "secret_inline_flow", // `totp_digit`
-    "totp_algorithm",     // MD5
-    "totp_digits",        // 10 > 9
-    "totp_period",        // > 3600
-    "two_code_sources",   // `totp_secret` and `code`
-    "unknown_account",    // `admin`
-    "unknown_key",        // `pasword`
-    "wrong_type",         // `totp_digits: six`
+    "account_not_a_mapping", // `primary: alice`
+    "empty_code",            // `code: ""`
+    "empty_code_command",    // `code_command:` with no value
+    "secret_inline_flow",    // `totp_digit`
+    "totp_algorithm",        // MD5
+    "totp_digits",           // 10 > 9
+    "totp_period",           // > 3600
+    "two_code_sources",      // `totp_secret` and `code`
+    "unknown_account",       // `admin`
+    "unknown_key",           // `pasword`
+    "wrong_type",            // `totp_digits: six`
 ];
 
 /// Bad profiles the schema cannot see.

@@ -129,6 +129,44 @@ async fn an_unknown_ca_is_a_failed_case_with_its_cause() {
         "the cause names the certificate problem:\n{}",
         out.all()
     );
+    assert!(
+        out.stdout.contains("pass that CA with `--cacert FILE`"),
+        "the cause says what to do:\n{}",
+        out.all()
+    );
+}
+
+/// Answers every connection with a plain HTTP response, as a server without TLS does.
+async fn plain_http_server() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 1024];
+                let _ = tcp.read(&mut buf).await;
+                let _ = tcp
+                    .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
+                let _ = tcp.shutdown().await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn an_https_target_on_a_plain_http_server_says_so() {
+    let port = plain_http_server().await;
+    let out = run(port, &[]).await;
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(out.stdout.contains("error: transport"), "{}", out.all());
+    assert!(
+        out.stdout
+            .contains("the server does not speak TLS: is the target http:// rather than https://?"),
+        "the cause names the likely mistake:\n{}",
+        out.all()
+    );
 }
 
 #[tokio::test]

@@ -19,7 +19,15 @@ pub fn eval_json_body(
 ) -> Vec<CheckFailure> {
     let actual = match response.json() {
         Ok(v) => v,
-        Err(e) => return vec![CheckFailure::new("JSON body", e)],
+        Err(e) => {
+            let mut failure = CheckFailure::new("JSON body", e);
+            let text = response.text();
+            if e.starts_with("the body is not JSON") {
+                let expected = expected_view(matcher, None, resolve);
+                failure.diff = Some(diff_text(&expected, text));
+            }
+            return vec![failure];
+        }
     };
     let mut failures = eval_matcher(matcher, actual, "$", resolve);
     if let Some(first) = failures.first_mut() {
@@ -215,6 +223,10 @@ fn projected_view(m: &JsonMatcher, actual: &Value) -> Value {
                     }
                 }
             }
+            // None of the expected members came: show what did, never a bare `{}`.
+            if out.is_empty() && !map.is_empty() {
+                return actual.clone();
+            }
             Value::Object(out)
         }
         (JsonMatcher::Array(items), Value::Array(values)) => Value::Array(
@@ -272,6 +284,23 @@ fn describe(m: &JsonMatcher) -> String {
     }
 }
 
+/// A unified diff of the expected JSON and a body that is not JSON, shown as its text.
+fn diff_text(expected: &Value, actual: &str) -> String {
+    const SHOWN: usize = 2048;
+    let a = serde_json::to_string_pretty(expected).unwrap_or_default();
+    let mut end = actual.len().min(SHOWN);
+    while !actual.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = if end < actual.len() { "\n…" } else { "" };
+    let b = format!("{}{cut}", actual[..end].trim_end());
+    similar::TextDiff::from_lines(format!("{a}\n").as_str(), format!("{b}\n").as_str())
+        .unified_diff()
+        .context_radius(3)
+        .header("expected", "actual body (not JSON)")
+        .to_string()
+}
+
 /// The longest pretty-printed side a diff is computed for; a larger body would cost
 /// many times its size in the diff and say nothing a reader could use.
 const DIFF_LIMIT: usize = 64 * 1024;
@@ -294,7 +323,46 @@ pub fn diff(expected: &Value, actual: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+    use crate::plan::Template;
+
+    struct NoVars;
+    impl Resolve for NoVars {
+        fn value(&self, _: &Template) -> Result<Value, String> {
+            Err("no vars".into())
+        }
+    }
+
+    fn token_wanted() -> JsonMatcher {
+        JsonMatcher::Object {
+            fields: vec![("token".into(), JsonMatcher::Type(vec![JsonType::String]))],
+            closed: false,
+        }
+    }
+
+    fn diff_of(body: &str) -> String {
+        let response = Response::new(200, Vec::new(), body.as_bytes().to_vec());
+        let failures = eval_json_body(&token_wanted(), &response, &NoVars);
+        failures[0].diff.clone().unwrap_or_default()
+    }
+
+    #[test]
+    fn an_object_without_the_expected_members_is_shown_whole() {
+        let diff = diff_of(r#"{"error": "wrong password"}"#);
+        assert!(diff.contains("+  \"error\": \"wrong password\""), "{diff}");
+        assert!(!diff.contains("+{}"), "{diff}");
+        assert_eq!(projected_view(&token_wanted(), &json!({})), json!({}));
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_shown_as_text() {
+        let diff = diff_of("<html>Bad gateway</html>");
+        assert!(diff.contains("+++ actual body (not JSON)"), "{diff}");
+        assert!(diff.contains("+<html>Bad gateway</html>"), "{diff}");
+        assert!(!diff.contains("{}"), "{diff}");
+    }
 
     #[test]
     fn a_huge_side_gets_a_note_instead_of_a_diff() {

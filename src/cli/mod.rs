@@ -6,9 +6,11 @@ mod meta_cmd;
 mod mock_cmd;
 mod mutate_cmd;
 mod notices;
+mod parse_error;
 mod run_cmd;
 
 pub use args::Cli;
+pub use parse_error::tidy_parse_error;
 
 use std::process::ExitCode;
 

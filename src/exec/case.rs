@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use url::Url;
 
 use super::capture::eval_capture;
+use super::code_context::after_branch;
 use super::codes::CodeLedger;
 use super::guard::{RunGuard, RunNotice};
 use super::issued::collect_issued;
@@ -203,13 +204,15 @@ impl CaseRunner<'_> {
         let mut resends = 0u32;
         let (record, sent) = loop {
             if let Err(message) = self.prepare_codes(&step.request, &mut state.scope).await {
-                state.failures.push(failure(
+                let f = failure(
                     FailureKind::Request,
                     index,
                     "request",
                     message,
                     Some(step.span.clone()),
-                ));
+                );
+                let f = after_branch(f, index, &state.arms, &state.steps);
+                state.failures.push(f);
                 return Flow::Stop;
             }
             self.guard.pace(self.base.as_str(), &route, &state.id).await;

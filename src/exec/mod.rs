@@ -6,9 +6,11 @@
 mod capture;
 mod case;
 mod client;
+mod code_context;
 mod codes;
 mod events;
 mod guard;
+mod hints;
 mod issued;
 mod outcome;
 mod request;

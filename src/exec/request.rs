@@ -16,15 +16,33 @@ pub struct BuiltRequest {
     pub record: RequestRecord,
 }
 
-/// Joins a target URL and a spec path: the target's own path is kept as a prefix.
+/// Joins a target URL and a spec path: the target's own path is kept as a prefix, and
+/// its query (`?tenant=x`, an API version) comes first in every request's query, before
+/// a query in the path and the spec's `query:` parameters.
 pub fn join_url(base: &Url, path: &str) -> Result<Url, String> {
-    let base_text = base.as_str().trim_end_matches('/');
+    let mut root = base.clone();
+    root.set_query(None);
+    root.set_fragment(None);
+    let base_text = root.as_str().trim_end_matches('/');
+    let (path, path_query) = match path.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (path, None),
+    };
     let joined = if path.is_empty() {
         format!("{base_text}/")
     } else {
         format!("{base_text}/{}", path.trim_start_matches('/'))
     };
-    Url::parse(&joined).map_err(|e| format!("`{joined}` is not a valid URL: {e}"))
+    let mut url = Url::parse(&joined).map_err(|e| format!("`{joined}` is not a valid URL: {e}"))?;
+    let query: Vec<&str> = [base.query(), path_query]
+        .into_iter()
+        .flatten()
+        .filter(|q| !q.is_empty())
+        .collect();
+    if !query.is_empty() {
+        url.set_query(Some(&query.join("&")));
+    }
+    Ok(url)
 }
 
 /// Renders the request against `base`, sent with `method` (the plan's own, or its
@@ -122,6 +140,34 @@ mod tests {
         assert_eq!(
             join_url(&bare, "").unwrap().as_str(),
             "http://127.0.0.1:8080/"
+        );
+    }
+
+    #[test]
+    fn the_target_query_comes_first_in_every_request() {
+        let base = Url::parse("https://h.example/api?tenant=x").unwrap();
+        let mut url = join_url(&base, "/login").unwrap();
+        assert_eq!(url.as_str(), "https://h.example/api/login?tenant=x");
+        // build_request appends the spec's `query:` after it.
+        url.query_pairs_mut().append_pair("user", "a b");
+        assert_eq!(
+            url.as_str(),
+            "https://h.example/api/login?tenant=x&user=a+b"
+        );
+        let with_path_query = join_url(&base, "/login.json?v=2").unwrap();
+        assert_eq!(
+            with_path_query.as_str(),
+            "https://h.example/api/login.json?tenant=x&v=2"
+        );
+        let slash = Url::parse("https://h.example/api/?tenant=x#frag").unwrap();
+        assert_eq!(
+            join_url(&slash, "").unwrap().as_str(),
+            "https://h.example/api/?tenant=x"
+        );
+        let plain = Url::parse("https://h.example/").unwrap();
+        assert_eq!(
+            join_url(&plain, "/a?b=1").unwrap().as_str(),
+            "https://h.example/a?b=1"
         );
     }
 }

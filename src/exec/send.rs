@@ -119,7 +119,7 @@ pub fn cause(err: &reqwest::Error, timeout: Duration, connect_timeout: Duration)
         }
         source = s.source();
     }
-    parts.join(": ")
+    super::hints::with_hint(parts.join(": "))
 }
 
 fn strip_url(text: &str) -> String {

@@ -5,7 +5,8 @@ use super::model::{CasePlan, Plan};
 /// A case selection from the command line.
 #[derive(Clone, Debug, Default)]
 pub struct Selection {
-    /// Id patterns; a case matches if any does (`*` is a wildcard, else substring).
+    /// Id patterns; a case matches if any does: a substring of `spec::case`, or with
+    /// `*` a glob over the whole id or the case id alone.
     pub filters: Vec<String>,
     /// Tags; a case needs one of the plain tags and none of the `!`-prefixed ones.
     pub tags: Vec<String>,
@@ -32,12 +33,18 @@ impl Selection {
     }
 }
 
+/// A pattern without `*` matches as a substring of `spec::case`; one with `*` is a glob
+/// over the whole id or over the case id alone (`json*` matches `txty::json.login`).
 fn id_matches(pattern: &str, id: &str) -> bool {
     if !pattern.contains('*') {
         return id.contains(pattern);
     }
     let parts: Vec<String> = pattern.split('*').map(regex::escape).collect();
-    regex::Regex::new(&format!("^{}$", parts.join(".*"))).is_ok_and(|r| r.is_match(id))
+    let Ok(glob) = regex::Regex::new(&format!("^{}$", parts.join(".*"))) else {
+        return false;
+    };
+    let case_id = id.split_once("::").map(|(_, case)| case);
+    glob.is_match(id) || case_id.is_some_and(|case| glob.is_match(case))
 }
 
 impl Plan {
@@ -81,5 +88,24 @@ mod tests {
         assert!(id_matches("2fa", "txty::login.2fa.json"));
         assert!(id_matches("txty::*.json", "txty::login.2fa.json"));
         assert!(!id_matches("txty::*.xml", "txty::login.2fa.json"));
+    }
+
+    #[test]
+    fn globs_match_the_case_id_without_its_spec() {
+        let id = "txty::json.login.primary";
+        assert!(id_matches("json*", id));
+        assert!(id_matches("txty::json*", id));
+        assert!(id_matches("*.primary", id));
+        assert!(id_matches("*login*", id));
+        assert!(
+            !id_matches("login*", id),
+            "a glob is anchored at the start of either id"
+        );
+        assert!(!id_matches("xml*", id));
+        assert!(
+            !id_matches("json", "txty::xml.login"),
+            "no `*`: a substring"
+        );
+        assert!(id_matches("n.lo", id));
     }
 }

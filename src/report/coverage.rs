@@ -16,6 +16,9 @@ pub struct ArmCoverage {
     pub declared_by: Vec<String>,
     /// Skip reasons of declaring cases that did not run.
     pub skipped: Vec<String>,
+    /// Declaring cases that failed before their branch chose an arm, each with why
+    /// (`rocketchat::json.username (transport: connection refused)`).
+    pub failed_before_branching: Vec<String>,
 }
 
 impl ArmCoverage {
@@ -26,6 +29,9 @@ impl ArmCoverage {
 
     /// Why the arm was not exercised, in words.
     pub fn why_not(&self) -> String {
+        if !self.failed_before_branching.is_empty() {
+            return why_failed(self);
+        }
         if !self.skipped.is_empty() {
             let mut reasons = self.skipped.clone();
             reasons.dedup();
@@ -112,12 +118,18 @@ impl CoverageSink {
             self.order.push(case.spec.clone());
         }
         let spec = self.specs.entry(case.spec.clone()).or_default();
-        for (_, arm) in case.arms() {
+        for (step, arm) in case.arms() {
             let c = spec.entry(arm.name.clone()).or_default();
             if !c.declared_by.contains(&case.id) {
                 c.declared_by.push(case.id.clone());
                 if let CaseStatus::Skipped(reason) = &outcome.status {
                     c.skipped.push(reason.clone());
+                }
+                let branched =
+                    (step.arms.iter()).any(|a| outcome.arms.iter().any(|t| t.arm == a.name));
+                if outcome.failed() && !branched {
+                    c.failed_before_branching
+                        .push(failed_case(&case.id, outcome));
                 }
             }
         }
@@ -127,5 +139,98 @@ impl CoverageSink {
                 c.taken_by.push(case.id.clone());
             }
         }
+    }
+}
+
+/// "its cases failed before branching: ID (why), …", with the other reasons after.
+fn why_failed(c: &ArmCoverage) -> String {
+    const SHOWN: usize = 3;
+    let failed = &c.failed_before_branching;
+    let mut text = if failed.len() == c.declared_by.len() {
+        "its cases failed before branching: ".to_string()
+    } else {
+        "some of its cases failed before branching: ".to_string()
+    };
+    text.push_str(&failed[..failed.len().min(SHOWN)].join(", "));
+    if failed.len() > SHOWN {
+        let _ = write!(text, " (+{} more)", failed.len() - SHOWN);
+    }
+    let mut skipped = c.skipped.clone();
+    skipped.dedup();
+    if !skipped.is_empty() {
+        let _ = write!(text, "; skipped: {}", skipped.join("; "));
+    }
+    if failed.len() + c.skipped.len() < c.declared_by.len() {
+        text.push_str("; the others took other arms");
+    }
+    text
+}
+
+/// `ID (title: cause)` of a failed case, the cause cut to its innermost parts.
+fn failed_case(id: &str, outcome: &CaseOutcome) -> String {
+    match outcome.failures.first() {
+        Some(f) => format!("{id} ({}: {})", f.title, short_cause(&f.message)),
+        None => id.to_string(),
+    }
+}
+
+/// A cause of at most about 60 characters where it can be: leading `outer: ` parts
+/// (outside parentheses) are dropped, down to the innermost one, so
+/// `error sending request: …: connection refused` keeps its end.
+fn short_cause(message: &str) -> &str {
+    const WANTED: usize = 60;
+    let message = message.lines().next().unwrap_or_default();
+    let mut depth = 0i32;
+    let mut starts = Vec::new();
+    for (i, c) in message.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ if depth == 0 && message[i..].starts_with(": ") => starts.push(i + 2),
+            _ => {}
+        }
+    }
+    if message.len() <= WANTED {
+        return message;
+    }
+    let start = (starts.iter())
+        .find(|&&i| message.len() - i <= WANTED)
+        .or(starts.last());
+    start.map_or(message, |&i| &message[i..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arms_of_cases_that_failed_before_branching_say_why() {
+        let c = ArmCoverage {
+            declared_by: vec!["rocketchat::json.username".into()],
+            failed_before_branching: vec![
+                "rocketchat::json.username (transport: connection refused)".into(),
+            ],
+            ..ArmCoverage::default()
+        };
+        assert_eq!(
+            c.why_not(),
+            "its cases failed before branching: rocketchat::json.username (transport: connection refused)"
+        );
+    }
+
+    #[test]
+    fn causes_keep_their_innermost_parts() {
+        let cause = "error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)";
+        assert_eq!(
+            short_cause(cause),
+            "tcp connect error: Connection refused (os error 111)"
+        );
+        assert_eq!(short_cause("status 500"), "status 500");
+        let hinted = "error sending request: client error (Connect): received corrupt message of type InvalidContentType (the server does not speak TLS: is the target http:// rather than https://?)";
+        assert!(
+            short_cause(hinted).starts_with("received corrupt message"),
+            "{}",
+            short_cause(hinted)
+        );
     }
 }

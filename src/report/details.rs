@@ -18,7 +18,7 @@ pub fn failure_details(outcome: &CaseOutcome, color: bool) -> String {
     for step in steps {
         let record = step.and_then(|i| outcome.steps.get(i));
         if let (Some(i), Some(s)) = (step, record) {
-            let _ = writeln!(out, "step {}: {}", i + 1, s.name);
+            let _ = writeln!(out, "{}", step_heading(i + 1, &s.name));
         }
         for failure in outcome.failures.iter().filter(|f| f.step == step) {
             out.push_str(&failure_diagnostic(failure).render(color));
@@ -38,6 +38,15 @@ pub fn failure_details(outcome: &CaseOutcome, color: bool) -> String {
         out.push('\n');
     }
     out
+}
+
+/// "step 2: log in", or just "step 1" for a step whose name is its default `step 1`.
+fn step_heading(number: usize, name: &str) -> String {
+    if name == format!("step {number}") {
+        name.to_string()
+    } else {
+        format!("step {number}: {name}")
+    }
 }
 
 /// What a case without a verdict met: the reason, its waits, and the answer that
@@ -63,7 +72,7 @@ pub fn inconclusive_details(outcome: &CaseOutcome) -> String {
         .rev()
         .find(|(_, s)| s.exchange.is_some())
     {
-        let _ = writeln!(out, "step {}: {}", i + 1, step.name);
+        let _ = writeln!(out, "{}", step_heading(i + 1, &step.name));
         if let Some(x) = &step.exchange {
             out.push_str(&exchange_text(x));
         }
@@ -114,4 +123,16 @@ fn indent(text: &str) -> String {
         .map(|l| format!("  {l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::step_heading;
+
+    #[test]
+    fn a_default_step_name_is_shown_once() {
+        assert_eq!(step_heading(1, "step 1"), "step 1");
+        assert_eq!(step_heading(2, "log in"), "step 2: log in");
+        assert_eq!(step_heading(3, "step 2"), "step 3: step 2");
+    }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_saphyr::MessageFormatter;
 
+use super::messages;
 use super::model::SpecFile;
 use super::read::{MAX_SPEC_BYTES, read_bounded};
 use crate::diagnostic::{Diagnostic, SourceFile, did_you_mean};
@@ -79,11 +80,22 @@ pub fn yaml_diagnostic(
         }
         _ => None,
     };
+    let message = messages::user_words(&message);
     let diagnostic = match snippet_location.or_else(|| err.location()) {
         Some(location) => {
             let span = source.span_at(location.line(), location.column(), 1);
             let span = widen_to_token(span);
-            Diagnostic::error(kind, span, message)
+            match messages::explain(inner, &span) {
+                Some(explained) => {
+                    let diagnostic =
+                        Diagnostic::error(kind, explained.span.unwrap_or(span), explained.label);
+                    match explained.help.or(help) {
+                        Some(help) => return diagnostic.with_help(help),
+                        None => return diagnostic,
+                    }
+                }
+                None => Diagnostic::error(kind, span, message),
+            }
         }
         None => Diagnostic::plain(format!("{kind} {}", source.name), message),
     };

@@ -4,6 +4,7 @@
 
 mod embedded;
 mod load;
+mod messages;
 mod model;
 mod read;
 mod values;
