@@ -110,6 +110,21 @@ pub enum FailureKind {
     Snapshot,
 }
 
+impl FailureKind {
+    /// The stable name machine reports use (JUnit `type`, the JSON report's `kind`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            FailureKind::Assertion => "assertion",
+            FailureKind::Transport => "transport",
+            FailureKind::Request => "request",
+            FailureKind::NoArm => "no-arm",
+            FailureKind::Arms => "arms",
+            FailureKind::Capture => "capture",
+            FailureKind::Snapshot => "snapshot",
+        }
+    }
+}
+
 /// One failure of a case.
 #[derive(Clone, Debug)]
 pub struct Failure {

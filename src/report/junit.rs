@@ -89,9 +89,7 @@ impl JunitReporter {
                 s.set_message(first.map_or("failed".to_string(), |f| {
                     format!("{}: {}", f.title, f.message)
                 }));
-                s.set_type(first.map_or("failure".to_string(), |f| {
-                    format!("{:?}", f.kind).to_lowercase()
-                }));
+                s.set_type(first.map_or("failure", |f| f.kind.name()));
                 s.set_description(failure_details(outcome, false));
                 s
             }
