@@ -137,7 +137,7 @@ macro_rules! word_schema {
 }
 
 word_schema!(
-    /// Schema-only: a profile account name, as `AccountRole::parse` reads it.
+    /// Schema-only: a profile account name, as `AccountName::parse` reads it.
     AccountName,
     "The profile account: `primary` (no second factor) or `two_factor`.",
     ["primary", "two_factor"]

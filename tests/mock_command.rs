@@ -328,7 +328,7 @@ fn lockout_blocks_correct_credentials_after_n_failures() {
 fn totp_no_reuse_refuses_a_code_the_second_time() {
     let profile = conform::profile::reference_profile();
     let Some(conform::profile::CodeSource::Totp(generator)) = profile
-        .account(conform::profile::AccountRole::TwoFactor)
+        .account(conform::profile::AccountName::TWO_FACTOR)
         .and_then(|a| a.code.clone())
     else {
         panic!("the reference profile's two_factor account has TOTP");

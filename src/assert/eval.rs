@@ -28,6 +28,20 @@ pub fn eval_check(check: &Check, response: &Response, resolve: &dyn Resolve) -> 
         CheckKind::NotContains(t) => eval_not_contains(t, response, resolve)
             .into_iter()
             .collect(),
+        CheckKind::Account { what, has } => match resolve.account_has(what) {
+            Some(actual) if actual == *has => Vec::new(),
+            Some(_) => vec![CheckFailure::new(
+                "account",
+                format!(
+                    "the case's account {} `{what}`",
+                    if *has { "lacks" } else { "has" }
+                ),
+            )],
+            None => vec![CheckFailure::new(
+                "account",
+                "the case names no account".to_string(),
+            )],
+        },
     }
 }
 

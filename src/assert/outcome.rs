@@ -79,6 +79,12 @@ pub trait Resolve {
     fn json(&self, template: &JsonTemplate) -> Result<Value, String> {
         template.render(&mut |t: &Template| self.value(t))
     }
+
+    /// Whether the case's account has a field or (`code`) a way to obtain codes; `None`
+    /// when there is no account to ask.
+    fn account_has(&self, _what: &str) -> Option<bool> {
+        None
+    }
 }
 
 /// Shows a JSON value compactly for messages (long values are shortened).

@@ -308,7 +308,7 @@ pub fn list(args: LintArgs) -> u8 {
     };
     plan.select(&selection(&args.spec));
     let mut out = std::io::stdout().lock();
-    let mut totals: std::collections::BTreeMap<Option<conform::profile::AccountRole>, usize> =
+    let mut totals: std::collections::BTreeMap<Option<conform::profile::AccountName>, usize> =
         Default::default();
     for case in plan.cases() {
         let tags = if case.tags.is_empty() {
@@ -344,7 +344,7 @@ pub fn list(args: LintArgs) -> u8 {
 
 /// `primary 4, two_factor 6, unknown users 5`.
 fn failed_text(
-    counts: &std::collections::BTreeMap<Option<conform::profile::AccountRole>, usize>,
+    counts: &std::collections::BTreeMap<Option<conform::profile::AccountName>, usize>,
 ) -> String {
     counts
         .iter()

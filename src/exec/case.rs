@@ -27,7 +27,7 @@ use crate::plan::{
     CapturePlan, CasePlan, Check, Expr, GuardSigns, LoginAttempt, RequestPlan, SecretPaths,
     StepPlan,
 };
-use crate::profile::{AccountRole, Profile};
+use crate::profile::{AccountName, Profile};
 use crate::snapshot::render_snapshot;
 
 /// Largest body kept in a report record.
@@ -154,7 +154,7 @@ impl CaseRunner<'_> {
 
     /// Why the case cannot run because an account it uses was found blocked.
     fn blocked_account(&self, case: &CasePlan) -> Option<String> {
-        let mut accounts: Vec<AccountRole> = case.account.into_iter().collect();
+        let mut accounts: Vec<AccountName> = case.account.into_iter().collect();
         accounts.extend(case.failed_logins().into_keys().flatten());
         accounts.into_iter().find_map(|a| {
             self.guard

@@ -13,7 +13,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::otp::{Clock, SystemClock, TotpGenerator, WindowStore, now_unix, shift_last_digit};
-use crate::profile::{AccountRole, CodeSource};
+use crate::profile::{AccountName, CodeSource};
 
 /// How long a `code_command` may run.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
@@ -132,7 +132,7 @@ impl CodeLedger {
     /// The current code of an account.
     pub async fn current(
         &self,
-        role: AccountRole,
+        role: AccountName,
         source: &CodeSource,
     ) -> Result<String, CodeError> {
         match source {
@@ -216,7 +216,7 @@ impl CodeLedger {
     }
 
     /// A code that is certainly not the account's current one.
-    pub async fn wrong(&self, role: AccountRole, source: &CodeSource) -> Result<String, CodeError> {
+    pub async fn wrong(&self, role: AccountName, source: &CodeSource) -> Result<String, CodeError> {
         match source {
             CodeSource::Totp(g) => Ok(g.wrong_code(self.clock.now_unix(), 2)),
             CodeSource::Static(code) => Ok(different(code)),
@@ -236,7 +236,7 @@ fn different(code: &str) -> String {
     }
 }
 
-async fn run_command(cmd: &str, role: AccountRole) -> Result<String, CodeError> {
+async fn run_command(cmd: &str, role: AccountName) -> Result<String, CodeError> {
     let mut child = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(cmd)
@@ -303,21 +303,21 @@ mod tests {
         let ledger = CodeLedger::new(false);
         let ok = CodeSource::Command("echo 123456".into());
         assert_eq!(
-            ledger.current(AccountRole::TwoFactor, &ok).await.unwrap(),
+            ledger.current(AccountName::TWO_FACTOR, &ok).await.unwrap(),
             "123456"
         );
         assert_eq!(
-            ledger.wrong(AccountRole::TwoFactor, &ok).await.unwrap(),
+            ledger.wrong(AccountName::TWO_FACTOR, &ok).await.unwrap(),
             "123457"
         );
         let who = CodeSource::Command("echo $CONFORM_ACCOUNT".into());
         assert_eq!(
-            ledger.current(AccountRole::TwoFactor, &who).await.unwrap(),
+            ledger.current(AccountName::TWO_FACTOR, &who).await.unwrap(),
             "two_factor"
         );
         let bad = CodeSource::Command("echo nope >&2; exit 3".into());
         let err = ledger
-            .current(AccountRole::TwoFactor, &bad)
+            .current(AccountName::TWO_FACTOR, &bad)
             .await
             .unwrap_err();
         assert_eq!(
@@ -326,7 +326,7 @@ mod tests {
         );
         let empty = CodeSource::Command("true".into());
         assert!(matches!(
-            ledger.current(AccountRole::TwoFactor, &empty).await,
+            ledger.current(AccountName::TWO_FACTOR, &empty).await,
             Err(CodeError::Empty)
         ));
     }
@@ -337,7 +337,7 @@ mod tests {
         for cmd in ["yes 123456", "yes oops >&2"] {
             let started = std::time::Instant::now();
             let err = ledger
-                .current(AccountRole::TwoFactor, &CodeSource::Command(cmd.into()))
+                .current(AccountName::TWO_FACTOR, &CodeSource::Command(cmd.into()))
                 .await
                 .unwrap_err();
             assert!(matches!(err, CodeError::TooMuchOutput), "{cmd}: {err}");
@@ -346,7 +346,7 @@ mod tests {
         }
         let at_limit = format!("printf '%0{COMMAND_OUTPUT_LIMIT}d'");
         let code = ledger
-            .current(AccountRole::TwoFactor, &CodeSource::Command(at_limit))
+            .current(AccountName::TWO_FACTOR, &CodeSource::Command(at_limit))
             .await
             .unwrap();
         assert_eq!(
@@ -412,19 +412,19 @@ mod tests {
         let (ledger, mut rx) = fresh_ledger(&clock);
         let (g, source) = totp();
         let first = ledger
-            .current(AccountRole::TwoFactor, &source)
+            .current(AccountName::TWO_FACTOR, &source)
             .await
             .unwrap();
         assert_eq!(first, g.code_at(T));
         assert_eq!(drain(&mut rx), vec![]);
         let second = ledger
-            .current(AccountRole::TwoFactor, &source)
+            .current(AccountName::TWO_FACTOR, &source)
             .await
             .unwrap();
         assert_eq!(second, g.code_at(T + 27), "the next window's code");
         assert_eq!(clock.now_unix(), 1_700_000_040);
         assert_eq!(drain(&mut rx), vec![wait(27)]);
-        let other = ledger.current(AccountRole::Primary, &source).await.unwrap();
+        let other = ledger.current(AccountName::PRIMARY, &source).await.unwrap();
         assert_eq!(
             other,
             g.code_at(1_700_000_040),
@@ -432,11 +432,11 @@ mod tests {
         );
         let plain = CodeLedger::new(false).with_clock(Arc::clone(&clock) as Arc<dyn Clock>);
         let a = plain
-            .current(AccountRole::TwoFactor, &source)
+            .current(AccountName::TWO_FACTOR, &source)
             .await
             .unwrap();
         let b = plain
-            .current(AccountRole::TwoFactor, &source)
+            .current(AccountName::TWO_FACTOR, &source)
             .await
             .unwrap();
         assert_eq!(a, b, "without fresh codes a window is reused");
@@ -452,7 +452,7 @@ mod tests {
         let (first, mut first_rx) = fresh_ledger(&clock);
         let first = first.with_store(WindowStore::new(dir.path(), &target));
         let code = first
-            .current(AccountRole::TwoFactor, &source)
+            .current(AccountName::TWO_FACTOR, &source)
             .await
             .unwrap();
         assert_eq!(drain(&mut first_rx), vec![]);
@@ -468,7 +468,7 @@ mod tests {
         let (second, mut second_rx) = fresh_ledger(&clock);
         let second = second.with_store(WindowStore::new(dir.path(), &target));
         let next = second
-            .current(AccountRole::TwoFactor, &source)
+            .current(AccountName::TWO_FACTOR, &source)
             .await
             .unwrap();
         assert_eq!(drain(&mut second_rx), vec![wait(22)]);
@@ -479,7 +479,7 @@ mod tests {
         let (third, mut third_rx) = fresh_ledger(&clock);
         let third = third.with_store(WindowStore::new(dir.path(), &elsewhere));
         third
-            .current(AccountRole::TwoFactor, &source)
+            .current(AccountName::TWO_FACTOR, &source)
             .await
             .unwrap();
         assert_eq!(drain(&mut third_rx), vec![], "windows are kept per target");
@@ -496,7 +496,7 @@ mod tests {
         let (ledger, mut rx) = fresh_ledger(&clock);
         let ledger = ledger.with_store(WindowStore::new(dir.path(), &target));
         ledger
-            .current(AccountRole::TwoFactor, &source)
+            .current(AccountName::TWO_FACTOR, &source)
             .await
             .unwrap();
         let notices = drain(&mut rx);
@@ -509,17 +509,17 @@ mod tests {
         let (ledger, mut rx) = fresh_ledger(&clock);
         let ledger = ledger.with_store(WindowStore::new(&not_a_dir, &target));
         ledger
-            .current(AccountRole::TwoFactor, &source)
+            .current(AccountName::TWO_FACTOR, &source)
             .await
             .unwrap();
-        ledger.current(AccountRole::Primary, &source).await.unwrap();
+        ledger.current(AccountName::PRIMARY, &source).await.unwrap();
         let notices = drain(&mut rx);
         assert!(
             matches!(&notices[..], [CodeNotice::StateUnusable { .. }]),
             "one warning, then memory only: {notices:?}"
         );
         ledger
-            .current(AccountRole::TwoFactor, &source)
+            .current(AccountName::TWO_FACTOR, &source)
             .await
             .unwrap();
         assert_eq!(
@@ -534,11 +534,11 @@ mod tests {
         let ledger = CodeLedger::new(false);
         let s = CodeSource::Static("1234".into());
         assert_eq!(
-            ledger.current(AccountRole::TwoFactor, &s).await.unwrap(),
+            ledger.current(AccountName::TWO_FACTOR, &s).await.unwrap(),
             "1234"
         );
         assert_eq!(
-            ledger.wrong(AccountRole::TwoFactor, &s).await.unwrap(),
+            ledger.wrong(AccountName::TWO_FACTOR, &s).await.unwrap(),
             "1235",
             "a near miss, to catch servers that compare a prefix"
         );

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::codes::CodeNotice;
-use crate::profile::AccountRole;
+use crate::profile::AccountName;
 
 /// Something the run says while it goes, apart from finished cases.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,7 +52,7 @@ pub enum RunNotice {
     /// An account was logged in again to reset its failed-login count.
     Reset {
         /// The account.
-        account: AccountRole,
+        account: AccountName,
         /// The case rerun to do it.
         via: String,
         /// Whether the login succeeded.
@@ -61,7 +61,7 @@ pub enum RunNotice {
     /// An account was found blocked; its remaining cases are skipped.
     Locked {
         /// The account.
-        account: AccountRole,
+        account: AccountName,
         /// What the server said.
         reason: String,
     },
@@ -116,7 +116,7 @@ pub struct RunGuard {
     spent: Mutex<HashMap<String, Instant>>,
     /// Per target: the next slot `--rate` allows.
     slots: Mutex<HashMap<String, Instant>>,
-    locked: Mutex<BTreeMap<AccountRole, String>>,
+    locked: Mutex<BTreeMap<AccountName, String>>,
     /// Per target: transport failures in a row, and the last one's cause.
     failing: Mutex<HashMap<String, (u32, String)>>,
     notices: Option<UnboundedSender<RunNotice>>,
@@ -244,7 +244,7 @@ impl RunGuard {
     }
 
     /// Marks an account blocked (the first reason stays).
-    pub fn set_locked(&self, account: AccountRole, reason: String) {
+    pub fn set_locked(&self, account: AccountName, reason: String) {
         let first = match lock(&self.locked).entry(account) {
             std::collections::btree_map::Entry::Vacant(slot) => {
                 slot.insert(reason.clone());
@@ -282,7 +282,7 @@ impl RunGuard {
     }
 
     /// Why an account cannot be used any more, if it cannot.
-    pub fn locked(&self, account: AccountRole) -> Option<String> {
+    pub fn locked(&self, account: AccountName) -> Option<String> {
         lock(&self.locked).get(&account).cloned()
     }
 }
@@ -313,12 +313,12 @@ mod tests {
     #[test]
     fn locks_keep_their_first_reason() {
         let g = RunGuard::new(Duration::ZERO, None, None);
-        g.set_locked(AccountRole::Primary, "blocked for user".into());
-        g.set_locked(AccountRole::Primary, "again".into());
+        g.set_locked(AccountName::PRIMARY, "blocked for user".into());
+        g.set_locked(AccountName::PRIMARY, "again".into());
         assert_eq!(
-            g.locked(AccountRole::Primary).as_deref(),
+            g.locked(AccountName::PRIMARY).as_deref(),
             Some("blocked for user")
         );
-        assert_eq!(g.locked(AccountRole::TwoFactor), None);
+        assert_eq!(g.locked(AccountName::TWO_FACTOR), None);
     }
 }

@@ -20,7 +20,7 @@
 use std::collections::BTreeMap;
 
 use crate::plan::CasePlan;
-use crate::profile::AccountRole;
+use crate::profile::AccountName;
 
 /// One slot of the schedule, naming cases by their index in the plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub enum Slot {
     /// since its last success.
     Reset {
         /// The account.
-        account: AccountRole,
+        account: AccountName,
         /// The case rerun.
         via: usize,
     },
@@ -52,7 +52,7 @@ pub struct Schedule {
 /// account.
 pub fn schedule(cases: &[&CasePlan], budget: Option<usize>) -> Schedule {
     let mut out = Schedule::default();
-    let mut resets: BTreeMap<AccountRole, usize> = BTreeMap::new();
+    let mut resets: BTreeMap<AccountName, usize> = BTreeMap::new();
     let mut failing = Vec::new();
     for (i, case) in cases.iter().enumerate() {
         if case.skip.is_some() {
@@ -69,9 +69,9 @@ pub fn schedule(cases: &[&CasePlan], budget: Option<usize>) -> Schedule {
             failing.push((i, failed));
         }
     }
-    let mut since_success: BTreeMap<AccountRole, usize> = BTreeMap::new();
+    let mut since_success: BTreeMap<AccountName, usize> = BTreeMap::new();
     for (i, failed) in failing {
-        let charged: Vec<(AccountRole, usize)> = failed
+        let charged: Vec<(AccountName, usize)> = failed
             .iter()
             .filter_map(|(who, n)| who.map(|w| (w, *n)))
             .collect();
@@ -89,7 +89,7 @@ pub fn schedule(cases: &[&CasePlan], budget: Option<usize>) -> Schedule {
             ));
             continue;
         }
-        let over: Vec<AccountRole> = charged
+        let over: Vec<AccountName> = charged
             .iter()
             .filter(|(a, n)| since_success.get(a).copied().unwrap_or(0) + n > budget)
             .map(|(a, _)| *a)
@@ -172,7 +172,7 @@ mod tests {
         let plan = rocketchat();
         let cases: Vec<&CasePlan> = plan.cases().collect();
         let s = schedule(&cases, Some(2));
-        let mut count: BTreeMap<AccountRole, usize> = BTreeMap::new();
+        let mut count: BTreeMap<AccountName, usize> = BTreeMap::new();
         let mut resets = 0;
         for slot in &s.sequential {
             match slot {

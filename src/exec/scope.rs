@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::assert::Resolve;
 use crate::plan::{Expr, Part, Template};
-use crate::profile::{Account, AccountRole, Profile};
+use crate::profile::{AccountName, Profile};
 
 /// Characters escaped in values substituted into a path segment.
 const PATH_SEGMENT: &AsciiSet = &CONTROLS
@@ -35,7 +35,7 @@ const PATH_SEGMENT: &AsciiSet = &CONTROLS
 #[derive(Debug)]
 pub struct Scope {
     profile: Arc<Profile>,
-    account: Option<AccountRole>,
+    account: Option<AccountName>,
     captures: IndexMap<String, Captured>,
     /// Secrets generated, captured, issued or derived during the case (to mask).
     learnt: Mutex<Vec<String>>,
@@ -58,7 +58,7 @@ struct Captured {
 
 impl Scope {
     /// A fresh scope for a case.
-    pub fn new(profile: Arc<Profile>, account: Option<AccountRole>) -> Self {
+    pub fn new(profile: Arc<Profile>, account: Option<AccountName>) -> Self {
         Self {
             profile,
             account,
@@ -72,7 +72,7 @@ impl Scope {
     }
 
     /// The case's account role.
-    pub fn account(&self) -> Option<AccountRole> {
+    pub fn account(&self) -> Option<AccountName> {
         self.account
     }
 
@@ -136,14 +136,13 @@ impl Scope {
         match expr {
             Expr::Account { role, field } => {
                 let role = role.or(self.account).ok_or("the case has no account")?;
-                let value = self
-                    .profile
-                    .account(role)
+                let account = self.profile.account(role);
+                let value = account
                     .and_then(|a| a.field(field))
                     .ok_or_else(|| format!("account `{}` has no `{field}`", role.name()))?;
                 Ok((
                     Value::String(value.to_string()),
-                    Account::is_secret_field(field),
+                    account.is_none_or(|a| a.holds_secret(field)),
                 ))
             }
             Expr::Capture(name) => self
@@ -190,6 +189,14 @@ impl Scope {
 }
 
 impl Resolve for Scope {
+    fn account_has(&self, what: &str) -> Option<bool> {
+        let account = self.profile.account(self.account?)?;
+        Some(match what {
+            "code" => account.has_codes(),
+            field => account.field(field).is_some(),
+        })
+    }
+
     fn value(&self, template: &Template) -> Result<Value, String> {
         if let Some(e) = template.sole_expr() {
             return self.eval(e);

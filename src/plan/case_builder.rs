@@ -16,7 +16,7 @@ use super::model::{
 use super::request_builder::build_request;
 use super::template::swap_case;
 use crate::diagnostic::{Span, did_you_mean};
-use crate::profile::{AccountRole, CodeSource, Profile};
+use crate::profile::{AccountName, CodeSource, Profile};
 use crate::spec::{ArmSpec, CaptureSpec, CaseSpec, DefaultsSpec, StepSpec};
 
 const RESERVED: [&str; 8] = [
@@ -75,8 +75,22 @@ pub fn build_case(ctx: &mut Ctx, scope: &SpecScope, case: &CaseSpec) -> Option<C
     ctx.requirements.clear();
     ctx.arm_path.clear();
     if let Some(account) = &case.account {
-        match AccountRole::parse(&account.value) {
+        match AccountName::parse(&account.value) {
             Some(role) => {
+                // A name one typo away from one of the profile's accounts is that typo;
+                // any other absent account only skips the case.
+                let names: Vec<&str> = scope.profile.accounts.keys().map(|a| a.name()).collect();
+                if scope.profile.account(role).is_none()
+                    && let Some(hint) = did_you_mean(role.name(), names.iter().copied())
+                {
+                    let at = ctx.span(account);
+                    ctx.error_help(
+                        "unknown account",
+                        at,
+                        format!("the profile has no account `{}`", account.value),
+                        Some(hint),
+                    );
+                }
                 ctx.case_account = Some(role);
                 ctx.require(Requirement::Account(role));
             }
@@ -85,9 +99,8 @@ pub fn build_case(ctx: &mut Ctx, scope: &SpecScope, case: &CaseSpec) -> Option<C
                 ctx.error_help(
                     "unknown account",
                     at,
-                    format!("`{}` is not an account", account.value),
-                    did_you_mean(&account.value, ["primary", "two_factor"])
-                        .or_else(|| Some("the accounts are `primary` and `two_factor`".into())),
+                    format!("`{}` is not an account name", account.value),
+                    Some("account names use letters, digits, `_` and `-`, and start with a letter or `_`, e.g. `account: primary` or `account: locked_user`".into()),
                 );
             }
         }
@@ -166,10 +179,13 @@ fn skip_reason(
         })
         .map(|(_, r)| r);
     needed.find_map(|r| match r {
-        Requirement::Account(role) => profile
-            .account(*role)
-            .is_none()
-            .then(|| format!("the profile has no `{}` account", role.name())),
+        Requirement::Account(role) => profile.account(*role).is_none().then(|| {
+            let names: Vec<&str> = profile.accounts.keys().map(|a| a.name()).collect();
+            match did_you_mean(role.name(), names.iter().copied()) {
+                Some(hint) => format!("the profile has no `{}` account; {hint}", role.name()),
+                None => format!("the profile has no `{}` account", role.name()),
+            }
+        }),
         Requirement::Field(role, field) => profile.account(*role).and_then(|a| {
             a.field(field)
                 .is_none()

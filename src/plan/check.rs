@@ -49,6 +49,13 @@ pub enum CheckKind {
     Path(PathCheck),
     /// The rendered value appears nowhere in the response.
     NotContains(Template),
+    /// The case's account has (`true`) or lacks (`false`) a field or `code`.
+    Account {
+        /// The field name, or `code`.
+        what: String,
+        /// Whether it must be there.
+        has: bool,
+    },
 }
 
 /// A header test.

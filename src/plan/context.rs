@@ -10,7 +10,7 @@ use serde_saphyr::Spanned;
 
 use super::template::{Expr, Func, Template, TemplateError};
 use crate::diagnostic::{Diagnostic, SourceFile, Span, did_you_mean};
-use crate::profile::AccountRole;
+use crate::profile::AccountName;
 
 /// Where a template is used; decides which expressions it may contain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,15 +27,15 @@ pub enum Use {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Requirement {
     /// The account must exist.
-    Account(AccountRole),
+    Account(AccountName),
     /// The account must have this text field.
-    Field(AccountRole, String),
+    Field(AccountName, String),
     /// The account must have a way to obtain codes.
-    Code(AccountRole),
+    Code(AccountName),
     /// The account's codes must come from a TOTP secret.
-    Totp(AccountRole),
+    Totp(AccountName),
     /// The account's field must change when its case is swapped (it has letters).
-    CaseSensitive(AccountRole, String),
+    CaseSensitive(AccountName, String),
 }
 
 /// Planning state of one spec (and, through `case_*` fields, of the case being planned).
@@ -49,7 +49,7 @@ pub struct Ctx<'a> {
     /// Case-level vars (cleared per case).
     pub case_vars: IndexMap<String, String>,
     /// The case's account.
-    pub case_account: Option<AccountRole>,
+    pub case_account: Option<AccountName>,
     /// Captures visible to the step being planned.
     pub captures: Vec<String>,
     /// What the case needs, with the innermost arm that needs it (`None`: always).

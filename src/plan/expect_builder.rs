@@ -84,6 +84,19 @@ pub fn build_checks(ctx: &mut Ctx, spec: &ExpectSpec) -> Vec<Check> {
             }
         }
     }
+    if let Some(cond) = &spec.account {
+        for (list, has) in [(&cond.has, true), (&cond.lacks, false)] {
+            for what in list {
+                checks.push(Check {
+                    span: ctx.span(what),
+                    kind: CheckKind::Account {
+                        what: what.value.clone(),
+                        has,
+                    },
+                });
+            }
+        }
+    }
     for value in &spec.not_contains {
         let span = ctx.span(value);
         if let Some(t) = ctx.template(&value.value, &span, Use::Expect) {

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use super::json_template::JsonTemplate;
 use super::model::{BodyPlan, CasePlan, RequestPlan, StepPlan};
 use super::template::{Expr, Template};
-use crate::profile::AccountRole;
+use crate::profile::AccountName;
 
 /// What a step's request is, as a login.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -33,10 +33,10 @@ pub enum LoginAttempt {
     #[default]
     None,
     /// A login with the account's own credentials.
-    Correct(AccountRole),
+    Correct(AccountName),
     /// A login a server counts as failed, against this account (`None`: an unknown
     /// user, counted against no account).
-    Failed(Option<AccountRole>),
+    Failed(Option<AccountName>),
 }
 
 /// The values a request sends, each with the name it is sent under.
@@ -82,9 +82,9 @@ fn is_secret_field(field: &str) -> bool {
 }
 
 /// Classifies a request of a case whose account is `account`.
-pub fn classify(request: &RequestPlan, account: Option<AccountRole>) -> LoginAttempt {
-    let mut identity: Option<AccountRole> = None;
-    let mut exact: Vec<AccountRole> = Vec::new();
+pub fn classify(request: &RequestPlan, account: Option<AccountName>) -> LoginAttempt {
+    let mut identity: Option<AccountName> = None;
+    let mut exact: Vec<AccountName> = Vec::new();
     let mut credential = false;
     let mut bad = false;
     let mut captured = false;
@@ -158,7 +158,7 @@ pub fn classify(request: &RequestPlan, account: Option<AccountRole>) -> LoginAtt
 impl CasePlan {
     /// The failed logins the case may send, per account (`None`: unknown users),
     /// counting the steps of every arm: an upper bound.
-    pub fn failed_logins(&self) -> BTreeMap<Option<AccountRole>, usize> {
+    pub fn failed_logins(&self) -> BTreeMap<Option<AccountName>, usize> {
         let mut out = BTreeMap::new();
         for step in self.all_steps() {
             if let LoginAttempt::Failed(who) = step.login {
@@ -170,7 +170,7 @@ impl CasePlan {
 
     /// The account the case logs in successfully, when it sends correct logins of one
     /// account and no failed one.
-    pub fn successful_login(&self) -> Option<AccountRole> {
+    pub fn successful_login(&self) -> Option<AccountName> {
         let mut who = None;
         for step in self.all_steps() {
             match step.login {
@@ -221,13 +221,14 @@ mod tests {
         plan.cases().find(|c| c.id == id).expect(id)
     }
 
-    fn failed(plan: &crate::plan::Plan, id: &str) -> Vec<(Option<AccountRole>, usize)> {
+    fn failed(plan: &crate::plan::Plan, id: &str) -> Vec<(Option<AccountName>, usize)> {
         case(plan, id).failed_logins().into_iter().collect()
     }
 
     #[test]
     fn the_shipped_specs_logins_are_classified() {
-        use AccountRole::{Primary, TwoFactor};
+        const PRIMARY: AccountName = AccountName::PRIMARY;
+        const TWO_FACTOR: AccountName = AccountName::TWO_FACTOR;
         let plan = shipped();
         // Correct logins, a 2FA account's password-only first step included.
         for id in [
@@ -246,40 +247,40 @@ mod tests {
             assert!(case(&plan, id).successful_login().is_some(), "{id}");
         }
         for (id, expected) in [
-            ("rocketchat::wrong_password", vec![(Some(Primary), 1)]),
+            ("rocketchat::wrong_password", vec![(Some(PRIMARY), 1)]),
             (
                 "rocketchat::wrong_password.swapped_case",
-                vec![(Some(Primary), 1)],
+                vec![(Some(PRIMARY), 1)],
             ),
             (
                 "rocketchat::wrong_password.extra_char",
-                vec![(Some(Primary), 1)],
+                vec![(Some(PRIMARY), 1)],
             ),
-            ("rocketchat::missing_password", vec![(Some(Primary), 1)]),
+            ("rocketchat::missing_password", vec![(Some(PRIMARY), 1)]),
             ("rocketchat::unknown_user", vec![(None, 1)]),
             (
                 "rocketchat::two_factor.wrong_code",
-                vec![(Some(TwoFactor), 1)],
+                vec![(Some(TWO_FACTOR), 1)],
             ),
             (
                 "rocketchat::two_factor.empty_code",
-                vec![(Some(TwoFactor), 1)],
+                vec![(Some(TWO_FACTOR), 1)],
             ),
             (
                 "rocketchat::two_factor.stale_code",
-                vec![(Some(TwoFactor), 1)],
+                vec![(Some(TWO_FACTOR), 1)],
             ),
             (
                 "rocketchat::two_factor.header_code",
-                vec![(Some(TwoFactor), 1)],
+                vec![(Some(TWO_FACTOR), 1)],
             ),
             (
                 "rocketchat::two_factor.wrong_password_with_code",
-                vec![(Some(TwoFactor), 1)],
+                vec![(Some(TWO_FACTOR), 1)],
             ),
             (
                 "txty::json.two_factor.empty_tfkey",
-                vec![(Some(TwoFactor), 1)],
+                vec![(Some(TWO_FACTOR), 1)],
             ),
         ] {
             assert_eq!(failed(&plan, id), expected, "{id}");

@@ -9,7 +9,7 @@ use super::check::Check;
 use super::json_template::JsonTemplate;
 use super::template::Template;
 use crate::diagnostic::{SourceFile, Span};
-use crate::profile::{AccountRole, Profile};
+use crate::profile::{AccountName, Profile};
 
 /// Everything a run needs: the specs' cases and the profile they run with.
 #[derive(Debug)]
@@ -70,7 +70,7 @@ pub struct CasePlan {
     /// Tags.
     pub tags: Vec<String>,
     /// The account `account.*` and `code` refer to.
-    pub account: Option<AccountRole>,
+    pub account: Option<AccountName>,
     /// Why the case cannot run with this profile, if it cannot.
     pub skip: Option<String>,
     /// The steps.

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::profile::AccountRole;
+use crate::profile::AccountName;
 
 /// One `{{ ... }}` expression, resolved to what it reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,7 +13,7 @@ pub enum Expr {
     /// A text field of an account (`account.password`, `accounts.primary.username`).
     Account {
         /// `None` is the case's own account.
-        role: Option<AccountRole>,
+        role: Option<AccountName>,
         /// The field name (`username`, `email`, `password`, `secure_key`).
         field: String,
     },
@@ -307,11 +307,11 @@ fn parse_expr(src: &str) -> Result<Expr, TemplateError> {
         ["last_code"] => Ok(Expr::LastCode),
         ["uuid"] => Ok(Expr::Uuid),
         ["account", field] => account_field(None, field, src),
-        ["accounts", role, field] => match AccountRole::parse(role) {
+        ["accounts", role, field] => match AccountName::parse(role) {
             Some(role) => account_field(Some(role), field, src),
             None => Err(unknown(
-                "the accounts are `primary` and `two_factor`",
-                crate::diagnostic::did_you_mean(role, ["primary", "two_factor"]),
+                "account names use letters, digits, `_` and `-`, e.g. `accounts.primary.username`",
+                None,
             )),
         },
         ["vars", name] => Ok(Expr::Var((*name).to_string())),
@@ -324,19 +324,23 @@ fn parse_expr(src: &str) -> Result<Expr, TemplateError> {
     }
 }
 
-fn account_field(role: Option<AccountRole>, field: &str, src: &str) -> Result<Expr, TemplateError> {
-    if crate::profile::Account::FIELDS.contains(&field) {
-        Ok(Expr::Account {
-            role,
-            field: field.to_string(),
-        })
-    } else {
-        Err(TemplateError::Unknown {
+/// An account field: a known one, or a free one (`fields:`/`secret_fields:` of the
+/// profile's account). A name one typo away from a known field is taken for that typo.
+fn account_field(role: Option<AccountName>, field: &str, src: &str) -> Result<Expr, TemplateError> {
+    let known = crate::profile::Account::FIELDS;
+    if !known.contains(&field)
+        && let Some(suggestion) = crate::diagnostic::did_you_mean(field, known)
+    {
+        return Err(TemplateError::Unknown {
             expr: src.to_string(),
-            why: "account fields are username, email, password and secure_key".into(),
-            suggestion: crate::diagnostic::did_you_mean(field, crate::profile::Account::FIELDS),
-        })
+            why: "account fields are username, email, password, secure_key and the free fields of the profile's account".into(),
+            suggestion: Some(suggestion),
+        });
     }
+    Ok(Expr::Account {
+        role,
+        field: field.to_string(),
+    })
 }
 
 fn is_ident(s: &str) -> bool {
@@ -392,7 +396,15 @@ mod tests {
             Template::parse("x {{ code"),
             Err(TemplateError::Unclosed { .. })
         ));
-        assert!(Template::parse("{{ accounts.third.username }}").is_err());
+        assert!(
+            Template::parse("{{ accounts.third.username }}").is_ok(),
+            "any account name"
+        );
+        assert!(Template::parse("{{ accounts.9x.username }}").is_err());
+        assert!(
+            Template::parse("{{ account.tenant }}").is_ok(),
+            "a free field"
+        );
     }
 
     #[test]

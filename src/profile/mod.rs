@@ -1,6 +1,7 @@
 //! Profiles: the accounts and values a target needs, resolved from YAML and the
 //! environment. Shared by the runner and the reference servers.
 
+mod account_name;
 mod env;
 mod model;
 mod redact;
@@ -9,10 +10,11 @@ mod resolve;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use account_name::AccountName;
 pub use env::{EnvSource, ProcessEnv, expand};
-pub use model::{AccountSpec, AccountsSpec, ProfileSpec};
+pub use model::{AccountSpec, ProfileSpec};
 pub use redact::secret_ranges;
-pub use resolve::{Account, AccountRole, CodeSource, Profile, masked_source, resolve_profile};
+pub use resolve::{Account, CodeSource, Profile, masked_source, resolve_profile};
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::spec::{MAX_PROFILE_BYTES, read_bounded};
@@ -52,9 +54,9 @@ mod tests {
     #[test]
     fn reference_profile_is_valid() {
         let p = reference_profile();
-        assert!(p.account(AccountRole::Primary).is_some());
+        assert!(p.account(AccountName::PRIMARY).is_some());
         assert!(matches!(
-            p.account(AccountRole::TwoFactor)
+            p.account(AccountName::TWO_FACTOR)
                 .and_then(|a| a.code.as_ref()),
             Some(CodeSource::Totp(_))
         ));

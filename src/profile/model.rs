@@ -13,9 +13,12 @@ use crate::schema::{Text, TotpAlgorithm};
 #[serde(deny_unknown_fields)]
 #[schemars(title = "conform profile")]
 pub struct ProfileSpec {
-    /// The accounts specs log in with.
+    /// The accounts specs log in with, by name. The five shipped specs use `primary` (no
+    /// second factor) and `two_factor`; a spec may name any other (`locked_user`,
+    /// `tenant_b`): a case needing an account the profile lacks is skipped with the reason.
     #[serde(default)]
-    pub accounts: AccountsSpec,
+    #[schemars(extend("propertyNames" = { "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$" }))]
+    pub accounts: IndexMap<String, AccountSpec>,
     /// Free values specs read as `{{ vars.NAME }}` (paths, field names, ...). A value filled
     /// from the environment is a secret, masked in all output, unless its name is listed
     /// in `public_vars`.
@@ -26,16 +29,6 @@ pub struct ProfileSpec {
     #[serde(default)]
     #[schemars(with = "Vec<Text>")]
     pub public_vars: Vec<Spanned<String>>,
-}
-
-/// The accounts of a profile.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AccountsSpec {
-    /// An account without two-factor authentication.
-    pub primary: Option<AccountSpec>,
-    /// An account with two-factor authentication.
-    pub two_factor: Option<AccountSpec>,
 }
 
 /// One account. Any text value may be `${ENV_VAR}` (or `${ENV_VAR:-default}`). At most one
@@ -84,6 +77,15 @@ pub struct AccountSpec {
     #[serde(default, deserialize_with = "null_as_empty")]
     #[schemars(with = "Text", length(min = 1))]
     pub code_command: Option<Spanned<String>>,
+    /// Free fields specs read as `{{ account.NAME }}` (a tenant, a role, a client id),
+    /// shown in reports.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, Text>")]
+    pub fields: IndexMap<String, Spanned<String>>,
+    /// Free fields that are secrets (a PIN, a second password), masked in all output.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, Text>")]
+    pub secret_fields: IndexMap<String, Spanned<String>>,
 }
 
 /// Reads a key that is present but has no value (`code:`) as an empty string at its

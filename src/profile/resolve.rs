@@ -5,38 +5,12 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use serde_saphyr::Spanned;
 
+use super::account_name::AccountName;
 use super::env::{EnvSource, expand};
 use super::model::{AccountSpec, ProfileSpec};
 use super::redact::secret_ranges;
 use crate::diagnostic::{Diagnostic, SourceFile, did_you_mean};
 use crate::otp::{RFC_MIN_SECRET_BITS, TotpConfigError, TotpGenerator};
-
-/// Which profile account a case uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AccountRole {
-    /// The account without two-factor authentication.
-    Primary,
-    /// The account with two-factor authentication.
-    TwoFactor,
-}
-
-impl AccountRole {
-    /// All roles, in profile order.
-    pub const ALL: [AccountRole; 2] = [AccountRole::Primary, AccountRole::TwoFactor];
-
-    /// The name used in profiles and specs.
-    pub fn name(self) -> &'static str {
-        match self {
-            AccountRole::Primary => "primary",
-            AccountRole::TwoFactor => "two_factor",
-        }
-    }
-
-    /// Parses a profile/spec account name.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.name() == name)
-    }
-}
 
 /// How an account's second-factor code is obtained.
 #[derive(Clone, Debug)]
@@ -64,30 +38,52 @@ pub struct Account {
     pub totp_secret: Option<String>,
     /// Where second-factor codes come from.
     pub code: Option<CodeSource>,
+    /// Free fields, shown in reports.
+    pub fields: IndexMap<String, String>,
+    /// Free fields that are secrets.
+    pub secret_fields: IndexMap<String, String>,
 }
 
 impl Account {
-    /// The value of a text field by its profile name, if the account has it.
+    /// The value of a text field by its name (a known field or a free one), if the
+    /// account has it.
     pub fn field(&self, name: &str) -> Option<&str> {
         match name {
             "username" => self.username.as_deref(),
             "email" => self.email.as_deref(),
             "password" => self.password.as_deref(),
             "secure_key" => self.secure_key.as_deref(),
-            _ => None,
+            other => self
+                .fields
+                .get(other)
+                .or_else(|| self.secret_fields.get(other))
+                .map(String::as_str),
         }
     }
 
-    /// The text fields templates may read.
+    /// The fields every account may have; any other name reads a free field.
     pub const FIELDS: [&'static str; 4] = ["username", "email", "password", "secure_key"];
 
-    /// Whether a field is a secret (masked wherever it or a value derived from it goes):
-    /// every field but the names an account is known by.
+    /// Whether a field is a secret when nothing more is known of it (at plan time): every
+    /// field but the names an account is known by. Free fields under `fields:` are
+    /// public once the account is known ([`Account::holds_secret`]).
     pub fn is_secret_field(name: &str) -> bool {
         !matches!(name, "username" | "email")
     }
 
-    /// Values that must never be shown: password, key, TOTP secret, static code.
+    /// Whether this account's field is a secret: `username`, `email` and the free
+    /// `fields:` are not; the password, the key and `secret_fields:` are.
+    pub fn holds_secret(&self, name: &str) -> bool {
+        Self::is_secret_field(name) && !self.fields.contains_key(name)
+    }
+
+    /// Whether the account can give second-factor codes.
+    pub fn has_codes(&self) -> bool {
+        self.code.is_some()
+    }
+
+    /// Values that must never be shown: password, key, TOTP secret, static code, secret
+    /// fields.
     pub fn secrets(&self) -> Vec<String> {
         let mut out: Vec<String> = [&self.password, &self.secure_key, &self.totp_secret]
             .into_iter()
@@ -97,6 +93,7 @@ impl Account {
         if let Some(CodeSource::Static(code)) = &self.code {
             out.push(code.clone());
         }
+        out.extend(self.secret_fields.values().cloned());
         out
     }
 }
@@ -107,7 +104,7 @@ pub struct Profile {
     /// Display name of the file it came from.
     pub name: String,
     /// Accounts by role.
-    pub accounts: IndexMap<AccountRole, Account>,
+    pub accounts: IndexMap<AccountName, Account>,
     /// Free values for `vars.*`.
     pub vars: IndexMap<String, String>,
     /// Names of the `vars` filled from the environment and not declared public: their
@@ -120,7 +117,7 @@ pub struct Profile {
 
 impl Profile {
     /// The account of a role, if the profile has it.
-    pub fn account(&self, role: AccountRole) -> Option<&Account> {
+    pub fn account(&self, role: AccountName) -> Option<&Account> {
         self.accounts.get(&role)
     }
 
@@ -155,14 +152,13 @@ pub fn resolve_profile(
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let mut accounts = IndexMap::new();
-    for (role, spec) in [
-        (AccountRole::Primary, raw.accounts.primary),
-        (AccountRole::TwoFactor, raw.accounts.two_factor),
-    ] {
-        if let Some(spec) = spec {
-            let account = resolve_account(role, spec, source, env, &mut errors, &mut warnings);
-            accounts.insert(role, account);
-        }
+    for (name, spec) in raw.accounts {
+        let Some(role) = AccountName::parse(&name) else {
+            errors.push(account_name_error(source, &name));
+            continue;
+        };
+        let account = resolve_account(role, spec, source, env, &mut errors, &mut warnings);
+        accounts.insert(role, account);
     }
     let mut vars = IndexMap::new();
     let mut secret_vars = Vec::new();
@@ -248,7 +244,7 @@ fn non_empty(
 }
 
 fn resolve_account(
-    role: AccountRole,
+    role: AccountName,
     spec: AccountSpec,
     source: &Arc<SourceFile>,
     env: &dyn EnvSource,
@@ -290,6 +286,13 @@ fn resolve_account(
     } else {
         non_empty(spec.code_command, "code_command", source, env, errors).map(CodeSource::Command)
     };
+    let mut free = |map: IndexMap<String, Spanned<String>>| -> IndexMap<String, String> {
+        map.into_iter()
+            .filter_map(|(k, v)| text(Some(v), source, env, errors).map(|v| (k, v)))
+            .collect()
+    };
+    let fields = free(spec.fields);
+    let secret_fields = free(spec.secret_fields);
     Account {
         username: text(spec.username, source, env, errors),
         email: text(spec.email, source, env, errors),
@@ -297,14 +300,31 @@ fn resolve_account(
         secure_key: text(spec.secure_key, source, env, errors),
         totp_secret,
         code,
+        fields,
+        secret_fields,
     }
+}
+
+/// An account named with characters a template cannot read.
+fn account_name_error(source: &Arc<SourceFile>, name: &str) -> Diagnostic {
+    let label = format!("`{name}` is not an account name");
+    let help = "account names use letters, digits, `_` and `-`, and start with a letter or `_`, e.g. `primary` or `locked_user`";
+    let at = source
+        .text
+        .find(&format!("{name}:"))
+        .map(|i| source.span(i, name.len()));
+    match at {
+        Some(span) => Diagnostic::error("account", span, label),
+        None => Diagnostic::plain("account", label),
+    }
+    .with_help(help)
 }
 
 /// Builds the TOTP generator of an account whose `totp_secret` expanded to `secret`.
 /// A bad parameter is an error at its own key; a secret under RFC 4226's 128 bits is
 /// used, with a warning that gives its length, never its value.
 fn totp_source(
-    role: AccountRole,
+    role: AccountName,
     spec: &AccountSpec,
     secret: &str,
     source: &Arc<SourceFile>,
@@ -371,7 +391,7 @@ mod tests {
             "accounts:\n  primary:\n    totp_secret: JBSWY3DPEHPK3PXP\n  two_factor:\n    username: bob\n    totp_secret: \"jbsw y3dp ehpk 3pxp\"\n",
         )
         .unwrap();
-        let Some(CodeSource::Totp(g)) = &profile.accounts[&AccountRole::TwoFactor].code else {
+        let Some(CodeSource::Totp(g)) = &profile.accounts[&AccountName::TWO_FACTOR].code else {
             panic!("a TOTP account");
         };
         assert_eq!(

@@ -9,7 +9,7 @@ use super::error::ReferenceError;
 use super::faults::PasswordCheck;
 use super::guards::UsedCodes;
 use crate::otp::{TotpGenerator, now_unix};
-use crate::profile::{Account, AccountRole, CodeSource, Profile};
+use crate::profile::{Account, AccountName, CodeSource, Profile};
 
 /// TOTP windows accepted either side of the current one.
 pub(crate) const TOTP_SKEW: u64 = 1;
@@ -81,7 +81,7 @@ impl SecondFactor {
 #[derive(Clone, Debug)]
 pub(crate) struct RefAccount {
     /// The profile account it came from.
-    pub(crate) role: AccountRole,
+    pub(crate) role: AccountName,
     /// Login name.
     pub(crate) username: String,
     /// E-mail address, for APIs that log in by e-mail.
@@ -95,7 +95,7 @@ pub(crate) struct RefAccount {
 }
 
 impl RefAccount {
-    fn from_profile(role: AccountRole, account: &Account) -> Result<Self, ReferenceError> {
+    fn from_profile(role: AccountName, account: &Account) -> Result<Self, ReferenceError> {
         let unusable = |reason: &str| ReferenceError::UnusableAccount {
             role: role.name(),
             reason: reason.to_string(),
@@ -253,7 +253,7 @@ mod tests {
     #[test]
     fn code_command_and_missing_fields_are_refused() {
         let mut profile = reference_profile();
-        let bob = profile.accounts.get_mut(&AccountRole::TwoFactor).unwrap();
+        let bob = profile.accounts.get_mut(&AccountName::TWO_FACTOR).unwrap();
         bob.code = Some(CodeSource::Command("echo 123456".into()));
         let err = Accounts::from_profile(&profile).unwrap_err();
         assert!(err.to_string().contains("code_command"), "{err}");
@@ -261,7 +261,7 @@ mod tests {
         let mut profile = reference_profile();
         profile
             .accounts
-            .get_mut(&AccountRole::Primary)
+            .get_mut(&AccountName::PRIMARY)
             .unwrap()
             .password = None;
         let err = Accounts::from_profile(&profile).unwrap_err();
@@ -273,7 +273,7 @@ mod tests {
         let mut profile = reference_profile();
         profile
             .accounts
-            .get_mut(&AccountRole::TwoFactor)
+            .get_mut(&AccountName::TWO_FACTOR)
             .unwrap()
             .username = Some("alice".into());
         assert!(matches!(

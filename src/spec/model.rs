@@ -285,6 +285,25 @@ pub struct ExpectSpec {
     #[serde(default)]
     #[schemars(with = "Vec<Text>")]
     pub not_contains: Vec<Spanned<String>>,
+    /// What the case's account has or lacks — a field, or `code` (a way to obtain
+    /// second-factor codes). In an arm's `when:`, it chooses the arm by what the tester
+    /// knows when answers look alike (Keycloak answers "code required" and "wrong
+    /// password" the same way).
+    pub account: Option<AccountCondSpec>,
+}
+
+/// What the case's account must have and lack.
+#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountCondSpec {
+    /// Fields (`secure_key`, a free field) or `code` the account must have.
+    #[serde(default)]
+    #[schemars(with = "Vec<Text>")]
+    pub has: Vec<Spanned<String>>,
+    /// Fields or `code` the account must not have.
+    #[serde(default)]
+    #[schemars(with = "Vec<Text>")]
+    pub lacks: Vec<Spanned<String>>,
 }
 
 /// An assertion on the nodes a path selects: the `path` and at least one check.

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::support::*;
 use crate::otp::{TotpGenerator, now_unix};
-use crate::profile::{AccountRole, CodeSource, reference_profile};
+use crate::profile::{AccountName, CodeSource, reference_profile};
 use crate::reference::{AccessTokenField, Api, ColdstreamFaults, Faults, ReferenceServer};
 
 /// Query pairs of one case.
@@ -187,7 +187,7 @@ fn two_totp_accounts() -> (crate::profile::Profile, TotpGenerator) {
     let mut profile = reference_profile();
     let alice_totp =
         TotpGenerator::from_base32("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", "SHA1", 6, 30).unwrap();
-    let alice = profile.accounts.get_mut(&AccountRole::Primary).unwrap();
+    let alice = profile.accounts.get_mut(&AccountName::PRIMARY).unwrap();
     alice.code = Some(CodeSource::Totp(alice_totp.clone()));
     (profile, alice_totp)
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::support::*;
-use crate::profile::{AccountRole, CodeSource, reference_profile};
+use crate::profile::{AccountName, CodeSource, reference_profile};
 use crate::reference::{Api, ReferenceError, ServeOptions, serve};
 
 #[tokio::test]
@@ -124,7 +124,7 @@ async fn start_up_errors_are_values() {
     let mut profile = reference_profile();
     profile
         .accounts
-        .get_mut(&AccountRole::TwoFactor)
+        .get_mut(&AccountName::TWO_FACTOR)
         .unwrap()
         .code = Some(CodeSource::Command("cat code.txt".into()));
     let err = serve(Api::Txty, &profile, ServeOptions::default())

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::otp::{TotpGenerator, now_unix};
-use crate::profile::{AccountRole, CodeSource, Profile, reference_profile};
+use crate::profile::{AccountName, CodeSource, Profile, reference_profile};
 use crate::reference::accounts::TOTP_SKEW;
 use crate::reference::guards::Clock;
 use crate::reference::server::serve_with_clock;
@@ -120,7 +120,7 @@ pub(super) async fn send(request: reqwest::RequestBuilder) -> Answer {
 /// The TOTP generator of the reference profile's two-factor account (bob).
 pub(super) fn bob_totp() -> TotpGenerator {
     match reference_profile()
-        .account(AccountRole::TwoFactor)
+        .account(AccountName::TWO_FACTOR)
         .and_then(|a| a.code.clone())
     {
         Some(CodeSource::Totp(generator)) => generator,
