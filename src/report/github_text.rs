@@ -189,7 +189,7 @@ fn reason(case: &GithubCase) -> String {
 }
 
 /// The Markdown job summary: totals, a table of failed and inconclusive cases with
-/// their reason, and branch coverage per spec. `totals` is the terminal's summary line.
+/// their reason and where (the first failure's line, else the case's), and branch coverage per spec. `totals` is the terminal's summary line.
 pub fn summary_markdown(totals: &str, cases: &[GithubCase], coverage: &[GithubCoverage]) -> String {
     let mut out = String::from("## conform\n\n");
     let _ = writeln!(out, "**{}**\n", escape_markdown(totals));
@@ -199,7 +199,8 @@ pub fn summary_markdown(totals: &str, cases: &[GithubCase], coverage: &[GithubCo
     if !listed.is_empty() {
         out.push_str("| case | status | where | reason |\n| --- | --- | --- | --- |\n");
         for case in listed {
-            let at = (case.location.as_ref())
+            let first = case.failures.first().and_then(|f| f.location.as_ref());
+            let at = (first.or(case.location.as_ref()))
                 .map(|l| escape_markdown(&format!("{}:{}", l.file, l.line)))
                 .unwrap_or_default();
             let _ = writeln!(
@@ -345,6 +346,7 @@ mod tests {
         let mut inconclusive = failed();
         inconclusive.id = "txty::blocked".into();
         inconclusive.status = CaseStatus::Inconclusive("account | blocked".into());
+        inconclusive.failures.clear();
         let mut passed = failed();
         passed.status = CaseStatus::Passed;
         let coverage = [
@@ -371,7 +373,7 @@ mod tests {
             "## conform\n\n\
              **1 passed, 1 failed, 1 inconclusive (0.10 s)**\n\n\
              | case | status | where | reason |\n| --- | --- | --- | --- |\n\
-             | txty::json.login | failed | specs/a,b:c.yaml:3 | status code: actual status is 401<br>100% sure |\n\
+             | txty::json.login | failed | specs/a,b:c.yaml:12 | status code: actual status is 401<br>100% sure |\n\
              | txty::blocked | inconclusive | specs/a,b:c.yaml:3 | account \\| blocked |\n\n\
              ### Branch coverage\n\n\
              | spec | arms exercised | not exercised |\n| --- | --- | --- |\n\
