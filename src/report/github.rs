@@ -1,6 +1,6 @@
 //! The GitHub Actions reporter: consumes the run's events and prints workflow commands
 //! on its writer (stdout, where GitHub reads them) as cases finish — an `::error` per
-//! failure at its spec line, a `::warning` per inconclusive case, the details in a
+//! failure at its spec line, a `::warning` per inconclusive or interrupted case, the details in a
 //! collapsed group — and appends a Markdown job summary when the run finishes. The
 //! text itself comes from [`github_text`](super::github_text), shared with merged
 //! reports. Only masked outcomes reach it; it never sees the profile.
@@ -12,7 +12,7 @@ use super::coverage::CoverageSink;
 use super::details::{failure_details, inconclusive_details};
 use super::github_text::{
     GithubCase, GithubCoverage, GithubFailure, GithubLocation, append_summary, case_commands,
-    summary_markdown, totals_line,
+    is_listed, summary_markdown, totals_line,
 };
 use crate::diagnostic::Span;
 use crate::exec::{CaseOutcome, CaseStatus, EventSink, ReportError, RunEvent};
@@ -55,18 +55,15 @@ impl<W: Write> GithubReporter<W> {
 
     fn case(&mut self, case: &CasePlan, outcome: &CaseOutcome) -> std::io::Result<()> {
         self.coverage.record(case, outcome);
-        if !matches!(
-            outcome.status,
-            CaseStatus::Failed | CaseStatus::Inconclusive(_)
-        ) {
+        if !is_listed(&outcome.status) {
             return Ok(());
         }
         let mut github = github_case(case, outcome, self.options.root.as_deref());
-        github.details = Some(if outcome.inconclusive() {
-            inconclusive_details(outcome)
-        } else {
-            failure_details(outcome, self.options.color)
-        });
+        github.details = match &outcome.status {
+            CaseStatus::Inconclusive(_) => Some(inconclusive_details(outcome)),
+            CaseStatus::Failed => Some(failure_details(outcome, self.options.color)),
+            _ => None,
+        };
         write!(self.out, "{}", case_commands(&github, &self.options.token))?;
         self.out.flush()?;
         github.details = None;

@@ -94,7 +94,8 @@ fn annotation(level: &str, at: Option<&GithubLocation>, title: &str, message: &s
 }
 
 /// The annotations of a case: an `::error` per failure (at its line in the spec when it
-/// has one), a `::warning` for an inconclusive case; none for passed and skipped cases.
+/// has one), a `::warning` for an inconclusive or interrupted case; none for passed and
+/// skipped cases.
 pub fn case_annotations(case: &GithubCase) -> Vec<String> {
     match &case.status {
         CaseStatus::Failed if case.failures.is_empty() => vec![annotation(
@@ -114,10 +115,10 @@ pub fn case_annotations(case: &GithubCase) -> Vec<String> {
                 annotation("error", f.location.as_ref(), &title, &f.message)
             })
             .collect(),
-        CaseStatus::Inconclusive(reason) => vec![annotation(
+        CaseStatus::Inconclusive(reason) | CaseStatus::Interrupted(reason) => vec![annotation(
             "warning",
             case.location.as_ref(),
-            &format!("{}: inconclusive", case.id),
+            &format!("{}: {}", case.id, case.status.name()),
             reason,
         )],
         CaseStatus::Passed | CaseStatus::Skipped(_) => Vec::new(),
@@ -171,6 +172,14 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
+/// Whether a case is annotated and listed in the summary: it failed, or has no verdict.
+pub fn is_listed(status: &CaseStatus) -> bool {
+    matches!(
+        status,
+        CaseStatus::Failed | CaseStatus::Inconclusive(_) | CaseStatus::Interrupted(_)
+    )
+}
+
 /// The longest reason a summary row shows, in characters.
 const REASON_CHARS: usize = 300;
 
@@ -178,7 +187,7 @@ const REASON_CHARS: usize = 300;
 /// inconclusive reason.
 fn reason(case: &GithubCase) -> String {
     let text = match (&case.status, case.failures.first()) {
-        (CaseStatus::Inconclusive(reason), _) => reason.clone(),
+        (CaseStatus::Inconclusive(reason) | CaseStatus::Interrupted(reason), _) => reason.clone(),
         (_, Some(f)) => format!("{}: {}", f.title, f.message),
         _ => "failed".to_string(),
     };
@@ -188,14 +197,13 @@ fn reason(case: &GithubCase) -> String {
     }
 }
 
-/// The Markdown job summary: totals, a table of failed and inconclusive cases with
+/// The Markdown job summary: totals, a table of failed, inconclusive and interrupted
+/// cases with
 /// their reason and where (the first failure's line, else the case's), and branch coverage per spec. `totals` is the terminal's summary line.
 pub fn summary_markdown(totals: &str, cases: &[GithubCase], coverage: &[GithubCoverage]) -> String {
     let mut out = String::from("## conform\n\n");
     let _ = writeln!(out, "**{}**\n", escape_markdown(totals));
-    let listed: Vec<&GithubCase> = (cases.iter())
-        .filter(|c| matches!(c.status, CaseStatus::Failed | CaseStatus::Inconclusive(_)))
-        .collect();
+    let listed: Vec<&GithubCase> = cases.iter().filter(|c| is_listed(&c.status)).collect();
     if !listed.is_empty() {
         out.push_str("| case | status | where | reason |\n| --- | --- | --- | --- |\n");
         for case in listed {
@@ -311,6 +319,13 @@ mod tests {
             case_annotations(&case),
             [
                 "::warning file=specs/a%2Cb%3Ac.yaml,line=3,col=9,title=txty%3A%3Ajson.login%3A inconclusive::throttled: wait 900 s > --max-wait"
+            ]
+        );
+        case.status = CaseStatus::Interrupted("the run was stopped (SIGINT)".into());
+        assert_eq!(
+            case_annotations(&case),
+            [
+                "::warning file=specs/a%2Cb%3Ac.yaml,line=3,col=9,title=txty%3A%3Ajson.login%3A interrupted::the run was stopped (SIGINT)"
             ]
         );
         case.status = CaseStatus::Passed;

@@ -16,7 +16,8 @@ pub use details::{exchange_text, failure_details};
 pub use github::{GithubOptions, GithubReporter, annotation_path, coverage_rows, github_case};
 pub use github_text::{
     GithubCase, GithubCoverage, GithubFailure, GithubLocation, append_summary, case_annotations,
-    case_commands, escape_data, escape_markdown, escape_property, summary_markdown, totals_line,
+    case_commands, escape_data, escape_markdown, escape_property, is_listed, summary_markdown,
+    totals_line,
 };
 pub use junit::JunitReporter;
 pub use matrix::render_matrix;
