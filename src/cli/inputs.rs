@@ -169,7 +169,14 @@ mod tests {
     #[test]
     fn colour_follows_the_flag_then_the_environment_then_the_terminal() {
         use ColorChoice::{Always, Auto, Never};
-        let table: &[(ColorChoice, &[(&str, &str)], bool, bool)] = &[
+        // (flag, environment, a terminal, coloured)
+        type Row = (
+            ColorChoice,
+            &'static [(&'static str, &'static str)],
+            bool,
+            bool,
+        );
+        let table: &[Row] = &[
             (Auto, &[], true, true),
             (Auto, &[], false, false),
             (Auto, &[("NO_COLOR", "1")], true, false),
