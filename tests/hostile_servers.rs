@@ -160,6 +160,7 @@ async fn run(target: String, filter: &str, extra: &[&str]) -> Measured {
             .args(&args)
             .current_dir(&cwd)
             .env("NO_COLOR", "1")
+            .env_remove("GITHUB_ACTIONS")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()

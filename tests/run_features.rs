@@ -586,6 +586,12 @@ cases:
         failure.text().unwrap_or_default().contains("spec.yaml:"),
         "the description points at the spec"
     );
+    assert_eq!(failed.attribute("file"), Some("spec.yaml"), "{xml}");
+    assert_eq!(
+        failed.attribute("line"),
+        Some("9"),
+        "the line of `- id: fail`"
+    );
     let skipped = cases
         .iter()
         .find(|c| c.attribute("name") == Some("spec::skip"))

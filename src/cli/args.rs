@@ -11,6 +11,22 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Colour: `auto` (a terminal, unless NO_COLOR; CLICOLOR_FORCE or FORCE_COLOR
+    /// force it), `always` or `never`.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// When output is coloured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` says never or `CLICOLOR_FORCE`/`FORCE_COLOR` always.
+    #[default]
+    Auto,
+    /// Always, terminal or not.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// Subcommands.
@@ -201,6 +217,10 @@ pub struct RunArgs {
     /// Delete snapshots no case produces any more.
     #[arg(long, requires = "snapshots")]
     pub prune_snapshots: bool,
+    /// Print GitHub Actions annotations and grouped details on stdout and append a job
+    /// summary to $GITHUB_STEP_SUMMARY (on by itself when GITHUB_ACTIONS=true).
+    #[arg(long)]
+    pub github: bool,
 }
 
 /// Parses a byte count: a number with an optional `KiB`, `MiB` (or `K`, `M`, `KB`,

@@ -1,9 +1,10 @@
 //! Loading what a command works on — specs, profile, plan — and printing the
 //! diagnostics when they are invalid.
 
+use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use conform::diagnostic::Diagnostic;
@@ -11,16 +12,53 @@ use conform::plan::{Plan, PlanOptions, Selection, build_plan};
 use conform::profile::{ProcessEnv, Profile, load_profile, reference_profile};
 use conform::spec::{LoadedSpec, load_all};
 
-use super::args::SpecArgs;
+use super::args::{ColorChoice, SpecArgs};
+
+/// The `--color` choice of this process, set once by `dispatch`.
+static COLOR: OnceLock<ColorChoice> = OnceLock::new();
+
+/// Records the `--color` choice (the first call wins).
+pub fn set_color_choice(choice: ColorChoice) {
+    let _ = COLOR.set(choice);
+}
+
+/// Whether a stream gets colour: `--color always`/`never` decide; `auto` is never when
+/// `NO_COLOR` is set and not empty, always when `CLICOLOR_FORCE` or `FORCE_COLOR` is set
+/// and neither empty nor `0`, else only on a terminal.
+pub fn decide_color(
+    choice: ColorChoice,
+    env: impl Fn(&str) -> Option<OsString>,
+    terminal: bool,
+) -> bool {
+    let set = |name: &str| env(name).filter(|v| !v.is_empty());
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto if set("NO_COLOR").is_some() => false,
+        ColorChoice::Auto
+            if ["CLICOLOR_FORCE", "FORCE_COLOR"]
+                .iter()
+                .any(|n| set(n).is_some_and(|v| v != "0")) =>
+        {
+            true
+        }
+        ColorChoice::Auto => terminal,
+    }
+}
+
+fn process_color(terminal: bool) -> bool {
+    let choice = COLOR.get().copied().unwrap_or_default();
+    decide_color(choice, |name| std::env::var_os(name), terminal)
+}
 
 /// Whether stderr gets colour.
 pub fn stderr_color() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    process_color(std::io::stderr().is_terminal())
 }
 
 /// Whether stdout gets colour.
 pub fn stdout_color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    process_color(std::io::stdout().is_terminal())
 }
 
 /// The single-threaded runtime every command runs on (a case's steps stay on one
@@ -114,5 +152,55 @@ pub fn selection(args: &SpecArgs) -> Selection {
     Selection {
         filters: args.filter.clone(),
         tags: args.tags.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
+        let vars: Vec<(String, OsString)> = (vars.iter())
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
+            .collect();
+        move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn colour_follows_the_flag_then_the_environment_then_the_terminal() {
+        use ColorChoice::{Always, Auto, Never};
+        // (flag, environment, a terminal, coloured)
+        type Row = (
+            ColorChoice,
+            &'static [(&'static str, &'static str)],
+            bool,
+            bool,
+        );
+        let table: &[Row] = &[
+            (Auto, &[], true, true),
+            (Auto, &[], false, false),
+            (Auto, &[("NO_COLOR", "1")], true, false),
+            (Auto, &[("NO_COLOR", "")], true, true),
+            (Auto, &[("CLICOLOR_FORCE", "1")], false, true),
+            (Auto, &[("FORCE_COLOR", "3")], false, true),
+            (Auto, &[("FORCE_COLOR", "0")], false, false),
+            (Auto, &[("CLICOLOR_FORCE", "0")], true, true),
+            (Auto, &[("FORCE_COLOR", "")], false, false),
+            (
+                Auto,
+                &[("NO_COLOR", "1"), ("FORCE_COLOR", "1")],
+                true,
+                false,
+            ),
+            (Always, &[("NO_COLOR", "1")], false, true),
+            (Never, &[("FORCE_COLOR", "1")], true, false),
+        ];
+        for (choice, vars, terminal, expected) in table {
+            assert_eq!(
+                decide_color(*choice, with(vars), *terminal),
+                *expected,
+                "{choice:?} {vars:?} terminal={terminal}"
+            );
+        }
     }
 }

@@ -25,6 +25,7 @@ pub const EXIT_INVALID: u8 = 2;
 
 /// Runs the chosen subcommand.
 pub fn dispatch(cli: Cli) -> ExitCode {
+    inputs::set_color_choice(cli.color);
     let code = match cli.command {
         Command::Run(args) => run_cmd::run(*args),
         Command::Lint(args) => run_cmd::lint(args),

@@ -1,20 +1,23 @@
 //! `conform run`, `conform lint` and `conform list`.
 
-use std::io::{IsTerminal, Write};
+use std::cell::RefCell;
+use std::io::Write;
 
 use conform::exec::{
     CaseCheck, ClientOptions, EventSink, Fanout, RunOptions, RunSummary, StopReason, run_plan,
 };
 use conform::plan::Plan;
 use conform::reference::Faults;
-use conform::report::{CoverageSink, JunitReporter, TerminalReporter};
+use conform::report::{
+    CoverageSink, GithubOptions, GithubReporter, JunitReporter, TerminalReporter,
+};
 use conform::selfcheck::{SelfCheckError, start_references};
 use conform::snapshot::{SnapshotSink, SnapshotStatus, SnapshotStore};
 use url::Url;
 
 use super::args::{LintArgs, RunArgs};
 use super::inputs::{prepare, print_diagnostics, runtime, selection, stdout_color};
-use super::notices::NoticePrinter;
+use super::notices::{NoticePrinter, Notices, Redraw, stderr_is_live};
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 
 /// `conform run`.
@@ -106,9 +109,14 @@ async fn execute(
         args.verbose,
         args.require_branches,
     );
+    let mut github = github_reporter(args);
+    if github.is_some() {
+        terminal = terminal.without_details();
+    }
     let mut junit = JunitReporter::new();
     let mut coverage = CoverageSink::new();
-    let mut notices = NoticePrinter::new(std::io::stderr().is_terminal());
+    let printer = RefCell::new(NoticePrinter::new(stderr_is_live()));
+    let (mut notices, mut redraw) = (Notices(&printer), Redraw(&printer));
     let mut snapshots = args.snapshots.as_ref().map(|dir| {
         SnapshotSink::new(
             SnapshotStore::new(dir, args.update_snapshots),
@@ -122,6 +130,10 @@ async fn execute(
             sinks.push(&mut junit);
         }
         sinks.push(&mut terminal);
+        if let Some(github) = &mut github {
+            sinks.push(github);
+        }
+        sinks.push(&mut redraw);
         let mut fanout = Fanout::new(sinks);
         let check = snapshots.as_mut().map(|s| s as &mut dyn CaseCheck);
         let result = run_plan(plan, targets, &options, &mut fanout, check).await;
@@ -157,6 +169,23 @@ async fn execute(
         }
     }
     code
+}
+
+/// The GitHub Actions reporter, with `--github` or when `GITHUB_ACTIONS=true`: workflow
+/// commands on stdout, the job summary appended to `$GITHUB_STEP_SUMMARY` when set.
+fn github_reporter(args: &RunArgs) -> Option<GithubReporter<std::io::Stdout>> {
+    let on = args.github || std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true");
+    on.then(|| {
+        let options = GithubOptions {
+            color: stdout_color(),
+            summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+                .filter(|p| !p.is_empty())
+                .map(Into::into),
+            root: std::env::current_dir().ok(),
+            token: uuid::Uuid::new_v4().simple().to_string(),
+        };
+        GithubReporter::new(std::io::stdout(), options)
+    })
 }
 
 fn report_snapshots<W: Write>(

@@ -116,6 +116,11 @@ impl JunitReporter {
         let mut tc = TestCase::new(outcome.id.clone(), status);
         tc.set_classname(outcome.spec.clone());
         tc.set_time(outcome.duration);
+        // Where the case's `- id:` is written, as GitLab and the test-report actions read.
+        tc.extra
+            .insert("file".into(), case.span.file.name.as_str().into());
+        tc.extra
+            .insert("line".into(), case.span.line.to_string().into());
         tc.add_property(quick_junit::Property::new("section", case.section.clone()));
         if !case.tags.is_empty() {
             tc.add_property(quick_junit::Property::new("tags", case.tags.join(",")));

@@ -1,16 +1,26 @@
-//! Stage 5 — report: turn outcomes into text for people (terminal), machines (JUnit)
-//! and `cargo test`. Reporters only see masked outcomes.
+//! Stage 5 — report: turn outcomes into text for people (terminal, progress line),
+//! machines (JUnit, GitHub Actions) and `cargo test`. Reporters only see masked outcomes.
 
 mod coverage;
 mod details;
+mod github;
+mod github_text;
 mod junit;
 mod matrix;
 mod matrix_junit;
+mod progress;
 mod terminal;
 
 pub use coverage::{ArmCoverage, CoverageSink};
 pub use details::{exchange_text, failure_details};
+pub use github::{GithubOptions, GithubReporter, annotation_path, coverage_rows, github_case};
+pub use github_text::{
+    GithubCase, GithubCoverage, GithubFailure, GithubLocation, append_summary, case_annotations,
+    case_commands, escape_data, escape_markdown, escape_property, is_listed, summary_markdown,
+    totals_line,
+};
 pub use junit::JunitReporter;
 pub use matrix::render_matrix;
 pub use matrix_junit::matrix_junit;
+pub use progress::Progress;
 pub use terminal::TerminalReporter;

@@ -16,6 +16,9 @@ pub struct TerminalReporter<W: Write> {
     color: bool,
     verbose: bool,
     require_branches: bool,
+    /// Whether failure and inconclusive details follow a case's line (off when another
+    /// reporter, GitHub's groups, shows them).
+    details: bool,
     coverage: CoverageSink,
 }
 
@@ -28,8 +31,16 @@ impl<W: Write> TerminalReporter<W> {
             color,
             verbose,
             require_branches,
+            details: true,
             coverage: CoverageSink::new(),
         }
+    }
+
+    /// Leaves out the details of failed and inconclusive cases (the GitHub reporter
+    /// prints them in collapsed groups).
+    pub fn without_details(mut self) -> Self {
+        self.details = false;
+        self
     }
 
     /// The summary line.
@@ -109,7 +120,9 @@ impl<W: Write> TerminalReporter<W> {
                 outcome.duration.as_millis()
             )?,
         };
-        let details = if outcome.inconclusive() {
+        let details = if !self.details && (outcome.inconclusive() || outcome.failed()) {
+            String::new()
+        } else if outcome.inconclusive() {
             inconclusive_details(outcome)
         } else if outcome.failed() {
             failure_details(outcome, self.color)

@@ -46,7 +46,7 @@ impl Scratch {
     }
 }
 
-/// Runs `conform` with `args` in `cwd` (no colour, no inherited secrets).
+/// Runs `conform` with `args` in `cwd` (no colour, no GitHub output, no inherited secrets).
 pub fn conform(cwd: &Path, args: &[&str]) -> Output {
     conform_env(cwd, args, &[])
 }
@@ -54,7 +54,12 @@ pub fn conform(cwd: &Path, args: &[&str]) -> Output {
 /// Runs `conform` with extra environment variables.
 pub fn conform_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_conform"));
-    cmd.args(args).current_dir(cwd).env("NO_COLOR", "1");
+    // Tests run in GitHub Actions too: the output they check is a plain run's.
+    cmd.args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY");
     for (k, v) in env {
         cmd.env(k, v);
     }
