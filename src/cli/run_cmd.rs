@@ -7,14 +7,18 @@ use conform::exec::{
 };
 use conform::plan::Plan;
 use conform::reference::Faults;
-use conform::report::{CoverageSink, JunitReporter, TerminalReporter};
+use conform::report::{
+    BUNDLED_REFERENCE, CoverageSink, JsonReporter, JunitReporter, TargetReport, TerminalReporter,
+    target_without_credentials,
+};
 use conform::selfcheck::{SelfCheckError, start_references};
 use conform::snapshot::{SnapshotSink, SnapshotStatus, SnapshotStore};
 use url::Url;
 
 use super::args::{LintArgs, RunArgs};
-use super::inputs::{prepare, print_diagnostics, runtime, selection, stdout_color};
+use super::inputs::{prepare, print_diagnostics, runtime, selection, stderr_color, stdout_color};
 use super::notices::NoticePrinter;
+use super::outputs::{check_writable, is_stdout, write_output};
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 
 /// `conform run`.
@@ -36,6 +40,17 @@ pub fn run(args: RunArgs) -> u8 {
     }
     if plan.case_count() == 0 {
         eprintln!("error: no case matches the given --filter/--tag");
+        return EXIT_INVALID;
+    }
+    if let Some(partition) = args.partition {
+        select_partition(&mut plan, partition);
+    }
+    let outputs = [
+        ("--junit", args.junit.as_deref()),
+        ("--report-json", args.report_json.as_deref().filter(|p| !is_stdout(p))),
+    ];
+    if let Err(e) = check_writable(outputs) {
+        eprintln!("error: {e}");
         return EXIT_INVALID;
     }
     let Some(runtime) = runtime() else {
@@ -96,13 +111,15 @@ async fn execute(
         max_failed_logins: args.max_failed_logins,
         max_body: args.max_body,
     };
-    let stdout = std::io::stdout();
-    let mut terminal = TerminalReporter::new(
-        stdout.lock(),
-        stdout_color(),
-        args.verbose,
-        args.require_branches,
-    );
+    // With the JSON report on stdout, people read stderr.
+    let json_on_stdout = args.report_json.as_deref().is_some_and(is_stdout);
+    let (human, color): (Box<dyn Write>, bool) = if json_on_stdout {
+        (Box::new(std::io::stderr().lock()), stderr_color())
+    } else {
+        (Box::new(std::io::stdout().lock()), stdout_color())
+    };
+    let mut terminal = TerminalReporter::new(human, color, args.verbose, args.require_branches);
+    let mut json = JsonReporter::new(target_reports(plan, targets, args), args.partition);
     let mut junit = JunitReporter::new();
     let mut coverage = CoverageSink::new();
     let mut notices = NoticePrinter::new(std::io::stderr().is_terminal());
@@ -117,6 +134,9 @@ async fn execute(
         let mut sinks: Vec<&mut dyn EventSink> = vec![&mut coverage, &mut notices];
         if args.junit.is_some() {
             sinks.push(&mut junit);
+        }
+        if args.report_json.is_some() {
+            sinks.push(&mut json);
         }
         sinks.push(&mut terminal);
         let mut fanout = Fanout::new(sinks);
@@ -142,7 +162,15 @@ async fn execute(
     }
     junit.add_coverage(&coverage, args.require_branches);
     if let Some(sink) = &snapshots {
+        json.add_snapshots(&sink.events, &sink.stale(), args.prune_snapshots);
         report_snapshots(&mut terminal, sink, args.prune_snapshots);
+    }
+    drop(terminal);
+    if let Some(path) = &args.report_json
+        && let Err(e) = write_output(path, &json.finish().to_json())
+    {
+        eprintln!("error: {e}");
+        code = EXIT_INVALID;
     }
     if let Some(path) = &args.junit {
         let written = junit
@@ -154,6 +182,29 @@ async fn execute(
         }
     }
     code
+}
+
+/// Keeps the cases of one shard; a shard without cases is no error (the shards of a
+/// small selection may be empty), only said.
+fn select_partition(plan: &mut Plan, partition: conform::plan::Partition) {
+    let selected = plan.case_count();
+    plan.select_partition(partition);
+    if plan.case_count() == 0 {
+        eprintln!("note: partition {partition} holds none of the {selected} selected case(s)");
+    }
+}
+
+/// Each spec's target as the JSON report shows it: no credentials.
+fn target_reports(plan: &Plan, targets: &[Url], args: &RunArgs) -> Vec<TargetReport> {
+    (plan.specs.iter().zip(targets))
+        .map(|(spec, url)| TargetReport {
+            spec: spec.name.clone(),
+            target: match args.target {
+                Some(_) => target_without_credentials(url),
+                None => BUNDLED_REFERENCE.to_string(),
+            },
+        })
+        .collect()
 }
 
 fn report_snapshots<W: Write>(
@@ -213,6 +264,9 @@ pub fn lint(args: LintArgs) -> u8 {
     match prepare(&args.spec, args.spec.profile.is_none(), None) {
         Ok(mut plan) => {
             plan.select(&selection(&args.spec));
+            if let Some(partition) = args.partition {
+                plan.select_partition(partition);
+            }
             println!(
                 "{} spec(s), {} case(s): no problems found",
                 plan.specs.len(),
@@ -237,6 +291,9 @@ pub fn list(args: LintArgs) -> u8 {
         }
     };
     plan.select(&selection(&args.spec));
+    if let Some(partition) = args.partition {
+        plan.select_partition(partition);
+    }
     let mut out = std::io::stdout().lock();
     let mut totals: std::collections::BTreeMap<Option<conform::profile::AccountRole>, usize> =
         Default::default();
