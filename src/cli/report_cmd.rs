@@ -101,7 +101,11 @@ fn summary_text(report: &JsonReport, require_branches: bool) -> String {
                 let at = f.location.as_ref().map_or(String::new(), |l| {
                     format!(" ({}:{}:{})", l.file, l.line, l.column)
                 });
-                format!("{}: {}{at}", f.title, f.message.lines().next().unwrap_or(""))
+                format!(
+                    "{}: {}{at}",
+                    f.title,
+                    f.message.lines().next().unwrap_or("")
+                )
             }
             (None, Some(reason)) => reason.clone(),
             (None, None) => String::new(),

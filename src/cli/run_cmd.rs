@@ -47,7 +47,10 @@ pub fn run(args: RunArgs) -> u8 {
     }
     let outputs = [
         ("--junit", args.junit.as_deref()),
-        ("--report-json", args.report_json.as_deref().filter(|p| !is_stdout(p))),
+        (
+            "--report-json",
+            args.report_json.as_deref().filter(|p| !is_stdout(p)),
+        ),
     ];
     if let Err(e) = check_writable(outputs) {
         eprintln!("error: {e}");

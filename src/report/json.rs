@@ -13,9 +13,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::coverage::{ArmCoverage, CoverageSink};
-use crate::exec::{
-    CaseOutcome, EventSink, Failure, ReportError, RunEvent, RunSummary, StepRecord,
-};
+use crate::exec::{CaseOutcome, EventSink, Failure, ReportError, RunEvent, RunSummary, StepRecord};
 use crate::plan::{CasePlan, Partition};
 use crate::snapshot::{SnapshotEvent, SnapshotStatus};
 

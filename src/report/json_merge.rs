@@ -160,7 +160,11 @@ pub fn partition_gaps(reports: &[(PathBuf, JsonReport)]) -> Vec<String> {
     if counts.len() > 1 {
         gaps.push(format!(
             "the reports are of partitions into different numbers of shards ({})",
-            counts.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+            counts
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         return gaps;
     }

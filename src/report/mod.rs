@@ -15,9 +15,9 @@ pub use coverage::{ArmCoverage, CoverageSink};
 pub use details::{exchange_text, failure_details};
 pub use json::{
     ArmReport, BUNDLED_REFERENCE, CaseReport, FailureReport, JsonReport, JsonReporter, Location,
-    PartitionReport, RequestSummary, ResponseSummary, SCHEMA_VERSION, STATUSES,
-    SnapshotReport, SpecCoverageReport, StepReport, TargetReport, ToolReport, Totals,
-    WaitReport, target_without_credentials,
+    PartitionReport, RequestSummary, ResponseSummary, SCHEMA_VERSION, STATUSES, SnapshotReport,
+    SpecCoverageReport, StepReport, TargetReport, ToolReport, Totals, WaitReport,
+    target_without_credentials,
 };
 pub use json_junit::junit_from_report;
 pub use json_merge::{MergeError, merge_reports, partition_gaps, read_report};
