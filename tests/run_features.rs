@@ -673,8 +673,13 @@ cases:
         out.stdout
     );
     let out = run(&s, &server, &["--filter", "nothing-matches"]).await;
-    assert_eq!(out.code, 2, "{}", out.all());
-    assert!(out.stderr.contains("no case matches"), "{}", out.stderr);
+    assert_eq!(out.code, 1, "nothing ran, so the gate fails: {}", out.all());
+    assert!(
+        out.stderr
+            .contains("error: no case ran: no case matches the given --filter/--tag"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[tokio::test]

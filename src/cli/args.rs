@@ -171,11 +171,18 @@ pub struct RunArgs {
     #[arg(long, value_name = "URL", value_parser = TargetParser)]
     pub target: Option<url::Url>,
     /// Cases run at once; the steps of one case always run in order.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub jobs: usize,
-    /// Default request timeout (e.g. 10s); a spec's own timeouts win.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+    /// Default request timeout; a spec's own timeouts win.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub timeout: humantime::Duration,
+    /// Bound the whole run: at DURATION nothing more is sent, the cases not finished are
+    /// reported interrupted, and every report is still written.
     #[arg(long, value_name = "DURATION")]
-    pub timeout: Option<humantime::Duration>,
+    pub deadline: Option<humantime::Duration>,
+    /// Fail the run (exit 1) when any case is skipped.
+    #[arg(long)]
+    pub fail_on_skip: bool,
     /// Write a JUnit XML report.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,

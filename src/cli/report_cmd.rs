@@ -75,11 +75,14 @@ pub fn merge(args: MergeArgs) -> u8 {
     code
 }
 
-/// 1 when a case failed or is inconclusive (or, with `--require-branches`, an arm was
-/// exercised by no partition), as a single run would exit.
+/// 1 when a case failed, is inconclusive or was interrupted, when no case ran at all
+/// (or, with `--require-branches`, an arm was exercised by no partition), as a single
+/// run would exit.
 fn verdict(report: &JsonReport, require_branches: bool) -> u8 {
     let unexercised = report.coverage_sink().unexercised().len();
-    if !report.summary().success() || (require_branches && unexercised > 0) {
+    let summary = report.summary();
+    let none_ran = summary.ran() == 0 && summary.inconclusive == 0;
+    if !summary.success() || none_ran || (require_branches && unexercised > 0) {
         EXIT_FAILED
     } else {
         EXIT_OK
@@ -94,6 +97,7 @@ fn summary_text(report: &JsonReport, require_branches: bool) -> String {
         let label = match case.status.as_str() {
             "passed" | "skipped" => continue,
             "inconclusive" => "INCONCLUSIVE",
+            "interrupted" => "INTERRUPTED",
             _ => "FAIL",
         };
         let why = match (case.failures.first(), &case.reason) {

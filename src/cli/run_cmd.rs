@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 
 use conform::exec::{
-    CaseCheck, ClientOptions, EventSink, Fanout, RunOptions, RunSummary, run_plan,
+    CaseCheck, ClientOptions, EventSink, Fanout, RunOptions, RunSummary, StopReason, run_plan,
 };
 use conform::plan::Plan;
 use conform::reference::Faults;
@@ -24,7 +24,7 @@ use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 /// `conform run`.
 pub fn run(args: RunArgs) -> u8 {
     let reference = args.target.is_none();
-    let mut plan = match prepare(&args.spec, reference, args.timeout.map(Into::into)) {
+    let mut plan = match prepare(&args.spec, reference, Some(args.timeout.into())) {
         Ok(p) => p,
         Err(d) => {
             print_diagnostics(&d);
@@ -39,8 +39,9 @@ pub fn run(args: RunArgs) -> u8 {
         );
     }
     if plan.case_count() == 0 {
-        eprintln!("error: no case matches the given --filter/--tag");
-        return EXIT_INVALID;
+        // Nothing would run: a CI gate must not go green on it.
+        eprintln!("error: no case ran: no case matches the given --filter/--tag");
+        return EXIT_FAILED;
     }
     if let Some(partition) = args.partition {
         select_partition(&mut plan, partition);
@@ -98,7 +99,7 @@ async fn execute(
     all_cases: std::collections::BTreeMap<String, std::collections::HashSet<String>>,
 ) -> u8 {
     let options = RunOptions {
-        jobs: args.jobs,
+        jobs: usize::from(args.jobs),
         keep_exchanges: args.verbose,
         snapshots: args.snapshots.is_some(),
         fresh_codes: args.fresh_codes,
@@ -113,6 +114,8 @@ async fn execute(
         rate: args.rate,
         max_failed_logins: args.max_failed_logins,
         max_body: args.max_body,
+        stop: Some(stop_on_signals()),
+        deadline: args.deadline.map(Into::into),
     };
     // With the JSON report on stdout, people read stderr.
     let json_on_stdout = args.report_json.as_deref().is_some_and(is_stdout);
@@ -154,7 +157,7 @@ async fn execute(
             return EXIT_INVALID;
         }
     };
-    let mut code = exit_code(&summary);
+    let mut code = exit_code(&summary, args.fail_on_skip);
     for e in &errors {
         eprintln!("error: {e}");
         code = EXIT_INVALID;
@@ -254,11 +257,78 @@ fn report_snapshots<W: Write>(
     }
 }
 
-fn exit_code(summary: &RunSummary) -> u8 {
+/// Exit code of a run that was stopped by a signal.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// The exit code a finished run earns: 130 when a signal stopped it; 1 when a case
+/// failed, was inconclusive or interrupted, when no case ran at all, or (with
+/// `--fail-on-skip`) when one was skipped; 0 otherwise. Says why on stderr.
+fn exit_code(summary: &RunSummary, fail_on_skip: bool) -> u8 {
+    if let Some(reason) = &summary.stopped {
+        eprintln!(
+            "error: {reason}; {} case(s) interrupted",
+            summary.interrupted
+        );
+        return match reason {
+            StopReason::Signal(_) => EXIT_INTERRUPTED,
+            StopReason::Deadline(_) => EXIT_FAILED,
+        };
+    }
+    if summary.inconclusive > 0 {
+        eprintln!(
+            "error: {} case(s) inconclusive: the server throttled or blocked them (see each case's reason; --max-wait, --rate and --max-failed-logins help)",
+            summary.inconclusive
+        );
+    }
+    if summary.ran() == 0 && summary.inconclusive == 0 {
+        eprintln!(
+            "error: no case ran: {} skipped — a profile with the accounts the cases need (--profile) lets them run",
+            summary.skipped
+        );
+        return EXIT_FAILED;
+    }
+    if fail_on_skip && summary.skipped > 0 {
+        eprintln!(
+            "error: {} case(s) skipped and --fail-on-skip is set",
+            summary.skipped
+        );
+        return EXIT_FAILED;
+    }
     if summary.success() {
         EXIT_OK
     } else {
         EXIT_FAILED
+    }
+}
+
+/// A stop request that SIGINT (Ctrl-C) or SIGTERM sets; the run then sends nothing more
+/// and reports what it has.
+fn stop_on_signals() -> tokio::sync::watch::Receiver<Option<StopReason>> {
+    let (tx, rx) = tokio::sync::watch::channel(None);
+    tokio::spawn(async move {
+        let name = wait_for_signal().await;
+        let _ = tx.send(Some(StopReason::Signal(name.to_string())));
+        // Kept until the run ends, so the receiver never sees the channel close early.
+        tx.closed().await;
+    });
+    rx
+}
+
+async fn wait_for_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return "SIGINT",
+                _ = term.recv() => return "SIGTERM",
+            }
+        }
+    }
+    match tokio::signal::ctrl_c().await {
+        Ok(()) => "SIGINT",
+        // No signal can arrive: never stop.
+        Err(_) => std::future::pending().await,
     }
 }
 

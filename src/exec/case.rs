@@ -215,6 +215,16 @@ impl CaseRunner<'_> {
                 state.failures.push(f);
                 return Flow::Stop;
             }
+            if let Some(why) = self.guard.unreachable(self.base.as_str()) {
+                state.failures.push(failure(
+                    FailureKind::Transport,
+                    index,
+                    "target unreachable",
+                    format!("not sent: the target is unreachable — {why}"),
+                    Some(step.span.clone()),
+                ));
+                return Flow::Stop;
+            }
             self.guard.pace(self.base.as_str(), &route, &state.id).await;
             let mut attempt = self
                 .exchange(&step.request, &step.request.method, &state.scope)
@@ -238,8 +248,15 @@ impl CaseRunner<'_> {
                     return Flow::Stop;
                 }
             };
-            let Ok((response, _)) = &sent else {
-                break (record, sent);
+            let response = match &sent {
+                Ok((response, _)) => {
+                    self.guard.answered(self.base.as_str());
+                    response
+                }
+                Err(cause) => {
+                    self.guard.transport_failed(self.base.as_str(), cause);
+                    break (record, sent);
+                }
             };
             if let Some(wait) = spent_allowance(response, SystemTime::now()) {
                 self.guard

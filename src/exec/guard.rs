@@ -117,8 +117,14 @@ pub struct RunGuard {
     /// Per target: the next slot `--rate` allows.
     slots: Mutex<HashMap<String, Instant>>,
     locked: Mutex<BTreeMap<AccountRole, String>>,
+    /// Per target: transport failures in a row, and the last one's cause.
+    failing: Mutex<HashMap<String, (u32, String)>>,
     notices: Option<UnboundedSender<RunNotice>>,
 }
+
+/// Transport failures in a row after which a target is called unreachable and its
+/// remaining requests fail at once.
+pub const UNREACHABLE_AFTER: u32 = 3;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -139,6 +145,7 @@ impl RunGuard {
             spent: Mutex::new(HashMap::new()),
             slots: Mutex::new(HashMap::new()),
             locked: Mutex::new(BTreeMap::new()),
+            failing: Mutex::new(HashMap::new()),
             notices,
         }
     }
@@ -248,6 +255,30 @@ impl RunGuard {
         if first {
             self.notify(RunNotice::Locked { account, reason });
         }
+    }
+
+    /// Counts a transport failure (refused, timed out, TLS, reset) against `target`.
+    pub fn transport_failed(&self, target: &str, cause: &str) {
+        let mut failing = lock(&self.failing);
+        let entry = failing
+            .entry(target.to_string())
+            .or_insert((0, String::new()));
+        entry.0 += 1;
+        entry.1 = cause.to_string();
+    }
+
+    /// `target` answered: it is reachable.
+    pub fn answered(&self, target: &str) {
+        lock(&self.failing).remove(target);
+    }
+
+    /// Why `target` is taken for unreachable: [`UNREACHABLE_AFTER`] transport failures
+    /// in a row, the last one's cause.
+    pub fn unreachable(&self, target: &str) -> Option<String> {
+        lock(&self.failing)
+            .get(target)
+            .filter(|(n, _)| *n >= UNREACHABLE_AFTER)
+            .map(|(n, cause)| format!("the last {n} requests to it failed in transport ({cause})"))
     }
 
     /// Why an account cannot be used any more, if it cannot.

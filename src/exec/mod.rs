@@ -30,7 +30,7 @@ pub use outcome::{
     ResponseRecord, StepRecord, WaitRecord,
 };
 pub use request::join_url;
-pub use runner::{DEFAULT_MAX_WAIT, RunOptions, RunSummary, run_plan};
+pub use runner::{DEFAULT_MAX_WAIT, RunOptions, RunSummary, StopReason, run_plan};
 pub use schedule::{Schedule, Slot, schedule};
 pub use scope::Scope;
 pub use send::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, SendLimits};

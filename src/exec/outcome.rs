@@ -18,6 +18,8 @@ pub enum CaseStatus {
     /// The server's answer says nothing about the contract (throttled, or the account
     /// blocked), so the case has no verdict; the reason says why.
     Inconclusive(String),
+    /// The run was stopped (a signal, `--deadline`) before the case could finish.
+    Interrupted(String),
 }
 
 impl CaseStatus {
@@ -28,6 +30,7 @@ impl CaseStatus {
             CaseStatus::Failed => "failed",
             CaseStatus::Skipped(_) => "skipped",
             CaseStatus::Inconclusive(_) => "inconclusive",
+            CaseStatus::Interrupted(_) => "interrupted",
         }
     }
 }
@@ -211,6 +214,13 @@ impl CaseOutcome {
                 masker.mask_in_place(s);
             }
         }
+    }
+
+    /// The outcome of a case the run stopped before it finished.
+    pub fn interrupted(case: &crate::plan::CasePlan, reason: String) -> Self {
+        let mut outcome = Self::skipped(case, String::new());
+        outcome.status = CaseStatus::Interrupted(reason);
+        outcome
     }
 
     /// The outcome of a case that did not run, for `reason`.

@@ -4,6 +4,7 @@
 //! finishes, and notices (waits, resets, blocked accounts, fresh TOTP windows) as they
 //! happen.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,6 +24,26 @@ use super::send::{DEFAULT_MAX_BODY, SendLimits};
 use crate::mask::Masker;
 use crate::otp::WindowStore;
 use crate::plan::{CasePlan, Plan};
+
+/// Why a run stopped before its end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// A signal (`SIGINT`, `SIGTERM`), by name.
+    Signal(String),
+    /// `--deadline` passed.
+    Deadline(Duration),
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopReason::Signal(name) => write!(f, "{name} stopped the run"),
+            StopReason::Deadline(d) => {
+                write!(f, "--deadline {} passed", humantime::format_duration(*d))
+            }
+        }
+    }
+}
 
 /// The default of `--max-wait`: long enough for a few one-minute rate-limit windows.
 pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(5 * 60);
@@ -51,6 +72,11 @@ pub struct RunOptions {
     pub max_failed_logins: Option<usize>,
     /// Largest response body read; a larger one fails its case.
     pub max_body: usize,
+    /// Set to a reason to stop the run: nothing more is sent, cases in flight and not
+    /// started are reported interrupted.
+    pub stop: Option<tokio::sync::watch::Receiver<Option<StopReason>>>,
+    /// The whole run's time limit; at it the run stops as on `stop`.
+    pub deadline: Option<Duration>,
 }
 
 impl Default for RunOptions {
@@ -66,6 +92,8 @@ impl Default for RunOptions {
             rate: None,
             max_failed_logins: None,
             max_body: DEFAULT_MAX_BODY,
+            stop: None,
+            deadline: None,
         }
     }
 }
@@ -81,6 +109,10 @@ pub struct RunSummary {
     pub skipped: usize,
     /// Cases without a verdict (throttled beyond the budget, or a blocked account).
     pub inconclusive: usize,
+    /// Cases the run stopped before they finished (a signal, `--deadline`).
+    pub interrupted: usize,
+    /// Why the run stopped early, if it did.
+    pub stopped: Option<StopReason>,
     /// Waits for throttling servers (and paced requests).
     pub waits: usize,
     /// Time spent in them, summed.
@@ -90,9 +122,14 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
-    /// Whether every case that ran passed and none is inconclusive.
+    /// Whether every case that ran passed and none is inconclusive or interrupted.
     pub fn success(&self) -> bool {
-        self.failed == 0 && self.inconclusive == 0
+        self.failed == 0 && self.inconclusive == 0 && self.interrupted == 0
+    }
+
+    /// Cases that ran to a verdict (passed or failed).
+    pub fn ran(&self) -> usize {
+        self.passed + self.failed
     }
 
     /// Counts an outcome.
@@ -102,6 +139,7 @@ impl RunSummary {
             CaseStatus::Failed => self.failed += 1,
             CaseStatus::Skipped(_) => self.skipped += 1,
             CaseStatus::Inconclusive(_) => self.inconclusive += 1,
+            CaseStatus::Interrupted(_) => self.interrupted += 1,
         }
     }
 }
@@ -221,15 +259,32 @@ pub async fn run_plan(
         let _ = sink.event(&event);
     };
     emit(RunEvent::RunStarted { cases: cases.len() });
+    let stop = stop_requested(options.stop.clone());
+    let deadline = deadline_passed(options.deadline);
+    tokio::pin!(stop, deadline);
+    let mut started_cases: HashSet<String> = HashSet::new();
+    let mut reported: HashSet<String> = HashSet::new();
     loop {
-        // Notices first: a wait is told before the case that waits can finish.
+        // A stop first, then notices: a wait is told before the case that waits can
+        // finish.
         let next = tokio::select! {
             biased;
+            reason = &mut stop => {
+                summary.stopped = Some(reason);
+                break;
+            }
+            reason = &mut deadline => {
+                summary.stopped = Some(reason);
+                break;
+            }
             Some(notice) = code_rx.recv() => {
                 emit(RunEvent::Notice(&RunNotice::Code(notice)));
                 continue;
             }
             Some(notice) = notice_rx.recv() => {
+                if let RunNotice::CaseStarted { case } = &notice {
+                    started_cases.insert(case.clone());
+                }
                 emit(RunEvent::Notice(&notice));
                 continue;
             }
@@ -245,10 +300,32 @@ pub async fn run_plan(
             check.check(case, &mut outcome);
         }
         summary.count(&outcome.status);
+        reported.insert(case.id.clone());
         emit(RunEvent::CaseFinished {
             case,
             outcome: &outcome,
         });
+    }
+    // Stopped: the cases in flight are dropped unfinished; they and the ones not
+    // started are reported interrupted, so every report stays complete.
+    drop(results);
+    if let Some(reason) = summary.stopped.clone() {
+        for (_, case) in &cases {
+            if reported.contains(&case.id) {
+                continue;
+            }
+            let when = if started_cases.contains(&case.id) {
+                "while it ran"
+            } else {
+                "before it started"
+            };
+            let outcome = CaseOutcome::interrupted(case, format!("{reason} {when}"));
+            summary.count(&outcome.status);
+            emit(RunEvent::CaseFinished {
+                case,
+                outcome: &outcome,
+            });
+        }
     }
     while let Ok(notice) = notice_rx.try_recv() {
         emit(RunEvent::Notice(&notice));
@@ -257,6 +334,35 @@ pub async fn run_plan(
     summary.duration = started.elapsed();
     emit(RunEvent::RunFinished { summary: &summary });
     Ok(summary)
+}
+
+/// Resolves with the reason once a stop is requested; never without a receiver.
+async fn stop_requested(
+    stop: Option<tokio::sync::watch::Receiver<Option<StopReason>>>,
+) -> StopReason {
+    let Some(mut rx) = stop else {
+        return std::future::pending().await;
+    };
+    loop {
+        if let Some(reason) = rx.borrow_and_update().clone() {
+            return reason;
+        }
+        if rx.changed().await.is_err() {
+            // The sender is gone: no stop can come any more.
+            return std::future::pending().await;
+        }
+    }
+}
+
+/// Resolves when the run's deadline passes; never without one.
+async fn deadline_passed(deadline: Option<Duration>) -> StopReason {
+    match deadline {
+        Some(d) => {
+            tokio::time::sleep(d).await;
+            StopReason::Deadline(d)
+        }
+        None => std::future::pending().await,
+    }
 }
 
 /// One code ledger per distinct target (servers keep their own record of used codes),

@@ -221,7 +221,7 @@ impl Collector {
                 self.skipped.push((local_id(outcome), reason.clone()));
             }
             // No verdict checks nothing: its mutants go unchecked, like a skip's.
-            CaseStatus::Inconclusive(reason) => {
+            CaseStatus::Inconclusive(reason) | CaseStatus::Interrupted(reason) => {
                 self.skipped
                     .push((local_id(outcome), format!("inconclusive: {reason}")));
             }

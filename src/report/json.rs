@@ -97,6 +97,8 @@ pub struct Totals {
     pub inconclusive: usize,
     /// Cases skipped.
     pub skipped: usize,
+    /// Cases the run stopped (a signal, `--deadline`) before they finished.
+    pub interrupted: usize,
     /// Waits for throttling servers (and paced requests).
     pub waits: usize,
     /// Time spent in them, in milliseconds.
@@ -123,7 +125,7 @@ pub struct CaseReport {
     /// How it ended.
     #[schemars(with = "StatusWord")]
     pub status: String,
-    /// Why it was skipped or is inconclusive.
+    /// Why it was skipped, is inconclusive or was interrupted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Wall time, in milliseconds.
@@ -267,7 +269,7 @@ pub struct SnapshotReport {
 struct StatusWord;
 
 /// Every `status` a case may have (`CaseStatus::name`).
-pub const STATUSES: [&str; 4] = ["passed", "failed", "skipped", "inconclusive"];
+pub const STATUSES: [&str; 5] = ["passed", "failed", "skipped", "inconclusive", "interrupted"];
 
 impl JsonSchema for StatusWord {
     fn inline_schema() -> bool {
@@ -280,7 +282,7 @@ impl JsonSchema for StatusWord {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "`passed`, `failed`, `skipped` or `inconclusive` (no verdict).",
+            "description": "`passed`, `failed`, `skipped`, `inconclusive` (no verdict) or `interrupted` (the run stopped first).",
             "type": "string",
             "enum": STATUSES
         })
@@ -382,6 +384,8 @@ impl JsonReport {
             failed: self.totals.failed,
             skipped: self.totals.skipped,
             inconclusive: self.totals.inconclusive,
+            interrupted: self.totals.interrupted,
+            stopped: None,
             waits: self.totals.waits,
             waited: Duration::from_millis(self.totals.waited_ms),
             duration: Duration::from_millis(self.duration_ms),
@@ -406,6 +410,7 @@ fn totals(summary: &RunSummary) -> Totals {
         failed: summary.failed,
         inconclusive: summary.inconclusive,
         skipped: summary.skipped,
+        interrupted: summary.interrupted,
         waits: summary.waits,
         waited_ms: millis(summary.waited),
     }
@@ -413,9 +418,9 @@ fn totals(summary: &RunSummary) -> Totals {
 
 fn case_report(case: &CasePlan, outcome: &CaseOutcome) -> CaseReport {
     let reason = match &outcome.status {
-        crate::exec::CaseStatus::Skipped(r) | crate::exec::CaseStatus::Inconclusive(r) => {
-            Some(r.clone())
-        }
+        crate::exec::CaseStatus::Skipped(r)
+        | crate::exec::CaseStatus::Inconclusive(r)
+        | crate::exec::CaseStatus::Interrupted(r) => Some(r.clone()),
         _ => None,
     };
     CaseReport {
@@ -536,13 +541,15 @@ mod tests {
             CaseStatus::Passed
             | CaseStatus::Failed
             | CaseStatus::Skipped(_)
-            | CaseStatus::Inconclusive(_) => s.name(),
+            | CaseStatus::Inconclusive(_)
+            | CaseStatus::Interrupted(_) => s.name(),
         };
         let statuses = [
             CaseStatus::Passed,
             CaseStatus::Failed,
             CaseStatus::Skipped(String::new()),
             CaseStatus::Inconclusive(String::new()),
+            CaseStatus::Interrupted(String::new()),
         ];
         for s in &statuses {
             assert!(STATUSES.contains(&all(s)), "{}", s.name());

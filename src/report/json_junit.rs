@@ -67,6 +67,12 @@ fn testcase(case: &CaseReport) -> TestCase {
             s.set_message(reason);
             s
         }
+        "interrupted" => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(format!("interrupted: {reason}"));
+            s.set_type("interrupted");
+            s
+        }
         "inconclusive" => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
             s.set_message(format!("inconclusive: {reason}"));

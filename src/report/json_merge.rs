@@ -185,6 +185,7 @@ fn count(totals: &mut Totals, status: &str) {
         "passed" => totals.passed += 1,
         "skipped" => totals.skipped += 1,
         "inconclusive" => totals.inconclusive += 1,
+        "interrupted" => totals.interrupted += 1,
         // `read_report` admits only the known words; anything else is not a pass.
         _ => totals.failed += 1,
     }

@@ -98,6 +98,12 @@ impl JunitReporter {
                 s.set_message(reason.clone());
                 s
             }
+            CaseStatus::Interrupted(reason) => {
+                let mut s = TestCaseStatus::skipped();
+                s.set_message(format!("interrupted: {reason}"));
+                s.set_type("interrupted");
+                s
+            }
             // No verdict is neither a pass nor a contract failure: an error of the run.
             CaseStatus::Inconclusive(reason) => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);

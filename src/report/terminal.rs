@@ -41,6 +41,9 @@ impl<W: Write> TerminalReporter<W> {
         if summary.skipped > 0 {
             line.push_str(&format!(", {} skipped", summary.skipped));
         }
+        if summary.interrupted > 0 {
+            line.push_str(&format!(", {} interrupted", summary.interrupted));
+        }
         if summary.waits > 0 {
             line.push_str(&format!(
                 "; waited {} time{} ({:.1} s)",
@@ -84,6 +87,7 @@ impl<W: Write> TerminalReporter<W> {
             CaseStatus::Failed => ("FAIL", |s| s.red().bold().to_string()),
             CaseStatus::Skipped(_) => ("SKIP", |s| s.yellow().to_string()),
             CaseStatus::Inconclusive(_) => ("INCONCLUSIVE", |s| s.magenta().bold().to_string()),
+            CaseStatus::Interrupted(_) => ("INTERRUPTED", |s| s.yellow().bold().to_string()),
         };
         if self.color {
             paint(word)
@@ -95,7 +99,9 @@ impl<W: Write> TerminalReporter<W> {
     fn case(&mut self, outcome: &CaseOutcome) -> std::io::Result<()> {
         let label = self.label(&outcome.status);
         match &outcome.status {
-            CaseStatus::Skipped(reason) => writeln!(self.out, "{label} {} ({reason})", outcome.id)?,
+            CaseStatus::Skipped(reason) | CaseStatus::Interrupted(reason) => {
+                writeln!(self.out, "{label} {} ({reason})", outcome.id)?
+            }
             _ => writeln!(
                 self.out,
                 "{label} {} ({} ms)",
