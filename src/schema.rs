@@ -1,4 +1,5 @@
-//! Editor support: JSON Schemas (draft 2020-12) of the spec and profile formats.
+//! Editor support: JSON Schemas (draft 2020-12) of the spec and profile formats, and
+//! of the JSON report (`--report-json`) for its consumers.
 //!
 //! Generated with `schemars` from the same serde types the loader reads, so they cannot
 //! drift from what `conform lint` accepts on structure. They describe shape only —
@@ -18,6 +19,7 @@ use schemars::transform::RecursiveTransform;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
 use crate::profile::ProfileSpec;
+use crate::report::JsonReport;
 use crate::spec::SpecFile;
 
 /// Which file format a schema describes.
@@ -27,30 +29,39 @@ pub enum SchemaKind {
     Spec,
     /// A profile file (`--profile FILE`).
     Profile,
+    /// The JSON report of a run (`--report-json FILE`, `conform report merge`).
+    Report,
 }
 
 impl SchemaKind {
     /// Both formats, in the order they are shipped.
-    pub const ALL: [SchemaKind; 2] = [SchemaKind::Spec, SchemaKind::Profile];
+    pub const ALL: [SchemaKind; 3] = [SchemaKind::Spec, SchemaKind::Profile, SchemaKind::Report];
 
     /// The file the repository ships the schema in, relative to its root.
     pub fn shipped_path(self) -> &'static str {
         match self {
             SchemaKind::Spec => "schema/spec.schema.json",
             SchemaKind::Profile => "schema/profile.schema.json",
+            SchemaKind::Report => "schema/report.schema.json",
         }
     }
 }
 
 /// Returns the JSON Schema of a format as a value.
 pub fn json_schema(kind: SchemaKind) -> serde_json::Value {
-    let generator = SchemaSettings::draft2020_12()
-        .for_deserialize()
+    let settings = SchemaSettings::draft2020_12();
+    // Input formats are described as they are read, the report as it is written.
+    let settings = match kind {
+        SchemaKind::Spec | SchemaKind::Profile => settings.for_deserialize(),
+        SchemaKind::Report => settings.for_serialize(),
+    };
+    let generator = settings
         .with_transform(RecursiveTransform(unwrap_description))
         .into_generator();
     let schema = match kind {
         SchemaKind::Spec => generator.into_root_schema_for::<SpecFile>(),
         SchemaKind::Profile => generator.into_root_schema_for::<ProfileSpec>(),
+        SchemaKind::Report => generator.into_root_schema_for::<JsonReport>(),
     };
     head_first(schema.to_value())
 }

@@ -180,7 +180,11 @@ fn shipped_schemas_are_valid_draft_2020_12() {
 
 #[test]
 fn schema_command_prints_the_shipped_files() {
-    for (arg, kind) in [("spec", SchemaKind::Spec), ("profile", SchemaKind::Profile)] {
+    for (arg, kind) in [
+        ("spec", SchemaKind::Spec),
+        ("profile", SchemaKind::Profile),
+        ("report", SchemaKind::Report),
+    ] {
         let out = Command::new(env!("CARGO_BIN_EXE_conform"))
             .args(["schema", arg])
             .output()

@@ -46,6 +46,9 @@ pub enum Command {
     /// Print the JSON Schema of the spec or profile format (for editors; the repository
     /// ships them under schema/).
     Schema(SchemaArgs),
+    /// Work with JSON reports (`conform report merge`).
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Print a shell completion script (e.g. `conform completions bash > ~/.local/share/bash-completion/completions/conform`).
     Completions(CompletionsArgs),
 }
@@ -53,7 +56,7 @@ pub enum Command {
 /// `conform schema`.
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
-    /// Which format: `spec` or `profile`.
+    /// Which format: `spec`, `profile` or `report`.
     #[arg(value_enum, value_name = "FORMAT")]
     pub format: SchemaFormat,
 }
@@ -65,6 +68,34 @@ pub enum SchemaFormat {
     Spec,
     /// A profile file.
     Profile,
+    /// The JSON report of a run (`--report-json`).
+    Report,
+}
+
+/// `conform report`.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Join the JSON reports of partitions (`--partition K/N`) into one result, with the
+    /// summary line and exit code of a single run.
+    Merge(MergeArgs),
+}
+
+/// `conform report merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports written by `conform run --report-json`.
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Write the merged result as JUnit XML.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write the merged JSON report (`-` for stdout; the summary then goes to stderr).
+    #[arg(long, value_name = "FILE")]
+    pub report_json: Option<PathBuf>,
+    /// Fail when an arm of a branch was exercised by no partition (as `conform run
+    /// --require-branches`).
+    #[arg(long)]
+    pub require_branches: bool,
 }
 
 /// `conform completions`.
@@ -171,6 +202,13 @@ pub struct RunArgs {
     /// Write a JUnit XML report.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write the whole result as a JSON report (`-` for stdout; the human output then
+    /// goes to stderr).
+    #[arg(long, value_name = "FILE")]
+    pub report_json: Option<PathBuf>,
+    /// Run only the K-th of N disjoint, stable shards of the selected cases (e.g. 2/3).
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<conform::plan::Partition>,
     /// Largest response body read (e.g. 512KiB, 4MiB); a larger body fails its case.
     #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = parse_size)]
     pub max_body: usize,
@@ -253,6 +291,9 @@ pub struct LintArgs {
     /// Specs, profile and case selection.
     #[command(flatten)]
     pub spec: SpecArgs,
+    /// Only the K-th of N disjoint, stable shards of the selected cases (e.g. 2/3).
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<conform::plan::Partition>,
 }
 
 /// Parses `--target`: an absolute `http` or `https` URL. Anything else is refused before a

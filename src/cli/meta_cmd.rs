@@ -9,11 +9,12 @@ use conform::schema::{self, SchemaKind};
 use super::args::{Cli, CompletionsArgs, SchemaArgs, SchemaFormat};
 use super::{EXIT_FAILED, EXIT_OK};
 
-/// Prints the JSON Schema of the spec or profile format.
+/// Prints the JSON Schema of the spec, profile or report format.
 pub fn schema(args: SchemaArgs) -> u8 {
     let kind = match args.format {
         SchemaFormat::Spec => SchemaKind::Spec,
         SchemaFormat::Profile => SchemaKind::Profile,
+        SchemaFormat::Report => SchemaKind::Report,
     };
     print_stdout(&schema::render(kind))
 }

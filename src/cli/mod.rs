@@ -6,7 +6,9 @@ mod meta_cmd;
 mod mock_cmd;
 mod mutate_cmd;
 mod notices;
+mod outputs;
 mod parse_error;
+mod report_cmd;
 mod run_cmd;
 
 pub use args::Cli;
@@ -34,6 +36,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Mutate(args) => mutate_cmd::mutate(args),
         Command::Schema(args) => meta_cmd::schema(args),
         Command::Completions(args) => meta_cmd::completions(args),
+        Command::Report(args::ReportCommand::Merge(args)) => report_cmd::merge(args),
     };
     ExitCode::from(code)
 }

@@ -9,15 +9,17 @@ use conform::exec::{
 use conform::plan::Plan;
 use conform::reference::Faults;
 use conform::report::{
-    CoverageSink, GithubOptions, GithubReporter, JunitReporter, TerminalReporter,
+    BUNDLED_REFERENCE, CoverageSink, GithubOptions, GithubReporter, JsonReporter, JunitReporter,
+    TargetReport, TerminalReporter, target_without_credentials,
 };
 use conform::selfcheck::{SelfCheckError, start_references};
 use conform::snapshot::{SnapshotSink, SnapshotStatus, SnapshotStore};
 use url::Url;
 
 use super::args::{LintArgs, RunArgs};
-use super::inputs::{prepare, print_diagnostics, runtime, selection, stdout_color};
+use super::inputs::{prepare, print_diagnostics, runtime, selection, stderr_color, stdout_color};
 use super::notices::{NoticePrinter, Notices, Redraw, stderr_is_live};
+use super::outputs::{check_writable, is_stdout, write_output};
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 
 /// `conform run`.
@@ -41,6 +43,20 @@ pub fn run(args: RunArgs) -> u8 {
         // Nothing would run: a CI gate must not go green on it.
         eprintln!("error: no case ran: no case matches the given --filter/--tag");
         return EXIT_FAILED;
+    }
+    if let Some(partition) = args.partition {
+        select_partition(&mut plan, partition);
+    }
+    let outputs = [
+        ("--junit", args.junit.as_deref()),
+        (
+            "--report-json",
+            args.report_json.as_deref().filter(|p| !is_stdout(p)),
+        ),
+    ];
+    if let Err(e) = check_writable(outputs) {
+        eprintln!("error: {e}");
+        return EXIT_INVALID;
     }
     let Some(runtime) = runtime() else {
         return EXIT_INVALID;
@@ -102,17 +118,19 @@ async fn execute(
         stop: Some(stop_on_signals()),
         deadline: args.deadline.map(Into::into),
     };
-    let stdout = std::io::stdout();
-    let mut terminal = TerminalReporter::new(
-        stdout.lock(),
-        stdout_color(),
-        args.verbose,
-        args.require_branches,
-    );
-    let mut github = github_reporter(args);
+    // With the JSON report on stdout, people read stderr.
+    let json_on_stdout = args.report_json.as_deref().is_some_and(is_stdout);
+    let (human, color): (Box<dyn Write>, bool) = if json_on_stdout {
+        (Box::new(std::io::stderr().lock()), stderr_color())
+    } else {
+        (Box::new(std::io::stdout().lock()), stdout_color())
+    };
+    let mut terminal = TerminalReporter::new(human, color, args.verbose, args.require_branches);
+    let mut github = github_reporter(args, json_on_stdout);
     if github.is_some() {
         terminal = terminal.without_details();
     }
+    let mut json = JsonReporter::new(target_reports(plan, targets, args), args.partition);
     let mut junit = JunitReporter::new();
     let mut coverage = CoverageSink::new();
     let printer = RefCell::new(NoticePrinter::new(stderr_is_live()));
@@ -128,6 +146,9 @@ async fn execute(
         let mut sinks: Vec<&mut dyn EventSink> = vec![&mut coverage, &mut notices];
         if args.junit.is_some() {
             sinks.push(&mut junit);
+        }
+        if args.report_json.is_some() {
+            sinks.push(&mut json);
         }
         sinks.push(&mut terminal);
         if let Some(github) = &mut github {
@@ -157,7 +178,15 @@ async fn execute(
     }
     junit.add_coverage(&coverage, args.require_branches);
     if let Some(sink) = &snapshots {
+        json.add_snapshots(&sink.events, &sink.stale(), args.prune_snapshots);
         report_snapshots(&mut terminal, sink, args.prune_snapshots);
+    }
+    drop(terminal);
+    if let Some(path) = &args.report_json
+        && let Err(e) = write_output(path, &json.finish().to_json())
+    {
+        eprintln!("error: {e}");
+        code = EXIT_INVALID;
     }
     if let Some(path) = &args.junit {
         let written = junit
@@ -172,8 +201,9 @@ async fn execute(
 }
 
 /// The GitHub Actions reporter, with `--github` or when `GITHUB_ACTIONS=true`: workflow
-/// commands on stdout, the job summary appended to `$GITHUB_STEP_SUMMARY` when set.
-fn github_reporter(args: &RunArgs) -> Option<GithubReporter<std::io::Stdout>> {
+/// commands on stdout (stderr when stdout carries the JSON report; the runner reads
+/// both), the job summary appended to `$GITHUB_STEP_SUMMARY` when set.
+fn github_reporter(args: &RunArgs, json_on_stdout: bool) -> Option<GithubReporter<Box<dyn Write>>> {
     let on = args.github || std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true");
     on.then(|| {
         let options = GithubOptions {
@@ -184,8 +214,36 @@ fn github_reporter(args: &RunArgs) -> Option<GithubReporter<std::io::Stdout>> {
             root: std::env::current_dir().ok(),
             token: uuid::Uuid::new_v4().simple().to_string(),
         };
-        GithubReporter::new(std::io::stdout(), options)
+        let out: Box<dyn Write> = if json_on_stdout {
+            Box::new(std::io::stderr())
+        } else {
+            Box::new(std::io::stdout())
+        };
+        GithubReporter::new(out, options)
     })
+}
+
+/// Keeps the cases of one shard; a shard without cases is no error (the shards of a
+/// small selection may be empty), only said.
+fn select_partition(plan: &mut Plan, partition: conform::plan::Partition) {
+    let selected = plan.case_count();
+    plan.select_partition(partition);
+    if plan.case_count() == 0 {
+        eprintln!("note: partition {partition} holds none of the {selected} selected case(s)");
+    }
+}
+
+/// Each spec's target as the JSON report shows it: no credentials.
+fn target_reports(plan: &Plan, targets: &[Url], args: &RunArgs) -> Vec<TargetReport> {
+    (plan.specs.iter().zip(targets))
+        .map(|(spec, url)| TargetReport {
+            spec: spec.name.clone(),
+            target: match args.target {
+                Some(_) => target_without_credentials(url),
+                None => BUNDLED_REFERENCE.to_string(),
+            },
+        })
+        .collect()
 }
 
 fn report_snapshots<W: Write>(
@@ -312,6 +370,9 @@ pub fn lint(args: LintArgs) -> u8 {
     match prepare(&args.spec, args.spec.profile.is_none(), None) {
         Ok(mut plan) => {
             plan.select(&selection(&args.spec));
+            if let Some(partition) = args.partition {
+                plan.select_partition(partition);
+            }
             println!(
                 "{} spec(s), {} case(s): no problems found",
                 plan.specs.len(),
@@ -336,6 +397,9 @@ pub fn list(args: LintArgs) -> u8 {
         }
     };
     plan.select(&selection(&args.spec));
+    if let Some(partition) = args.partition {
+        plan.select_partition(partition);
+    }
     let mut out = std::io::stdout().lock();
     let mut totals: std::collections::BTreeMap<Option<conform::profile::AccountName>, usize> =
         Default::default();

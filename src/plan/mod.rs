@@ -29,5 +29,5 @@ pub use model::{
     ArmPlan, BodyPlan, CapturePlan, CaptureSource, CasePlan, GuardSigns, Pick, Plan, RequestPlan,
     SecretPaths, SnapshotPlan, SpecPlan, StepPlan,
 };
-pub use select::Selection;
+pub use select::{Partition, Selection};
 pub use template::{Expr, Func, Part, Template, TemplateError, swap_case};

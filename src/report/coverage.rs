@@ -75,10 +75,33 @@ impl CoverageSink {
             .collect()
     }
 
-    fn in_order(&self) -> impl Iterator<Item = (&str, &BTreeMap<String, ArmCoverage>)> {
+    pub(crate) fn in_order(&self) -> impl Iterator<Item = (&str, &BTreeMap<String, ArmCoverage>)> {
         self.order
             .iter()
             .filter_map(|s| self.specs.get(s).map(|a| (s.as_str(), a)))
+    }
+
+    /// Adds an arm's coverage as a report recorded it, joined with what is already
+    /// known of that arm (partitions are disjoint, so the lists are concatenated).
+    pub fn insert_arm(&mut self, spec: &str, arm: &str, coverage: ArmCoverage) {
+        if !self.order.iter().any(|s| s == spec) {
+            self.order.push(spec.to_string());
+        }
+        let known = (self.specs.entry(spec.to_string()).or_default())
+            .entry(arm.to_string())
+            .or_default();
+        for (into, from) in [
+            (&mut known.taken_by, coverage.taken_by),
+            (&mut known.declared_by, coverage.declared_by),
+        ] {
+            for id in from {
+                if !into.contains(&id) {
+                    into.push(id);
+                }
+            }
+        }
+        known.skipped.extend(coverage.skipped);
+        (known.failed_before_branching).extend(coverage.failed_before_branching);
     }
 
     /// One line per spec with branches, then one per arm not exercised.

@@ -1,10 +1,14 @@
 //! Stage 5 — report: turn outcomes into text for people (terminal, progress line),
-//! machines (JUnit, GitHub Actions) and `cargo test`. Reporters only see masked outcomes.
+//! machines (JUnit, JSON, GitHub Actions) and `cargo test`. Reporters only see masked
+//! outcomes.
 
 mod coverage;
 mod details;
 mod github;
 mod github_text;
+mod json;
+mod json_junit;
+mod json_merge;
 mod junit;
 mod matrix;
 mod matrix_junit;
@@ -19,6 +23,14 @@ pub use github_text::{
     case_commands, escape_data, escape_markdown, escape_property, is_listed, summary_markdown,
     totals_line,
 };
+pub use json::{
+    ArmReport, BUNDLED_REFERENCE, CaseReport, FailureReport, JsonReport, JsonReporter, Location,
+    PartitionReport, RequestSummary, ResponseSummary, SCHEMA_VERSION, STATUSES, SnapshotReport,
+    SpecCoverageReport, StepReport, TargetReport, ToolReport, Totals, WaitReport,
+    target_without_credentials,
+};
+pub use json_junit::junit_from_report;
+pub use json_merge::{MergeError, merge_reports, partition_gaps, read_report};
 pub use junit::JunitReporter;
 pub use matrix::render_matrix;
 pub use matrix_junit::matrix_junit;

@@ -137,7 +137,7 @@ mod tests {
         }));
         assert_eq!(p.line(80).as_deref(), Some("[1/3] running txty::a"));
         p.event(&RunEvent::Notice(&RunNotice::Reset {
-            account: crate::profile::AccountRole::Primary,
+            account: crate::profile::AccountName::PRIMARY,
             via: "txty::a".into(),
             ok: true,
         }));
