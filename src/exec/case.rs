@@ -20,7 +20,7 @@ use super::request::build_request;
 use super::scope::Scope;
 use super::send::{SendLimits, send};
 use super::throttle::{backoff, requested_wait, spent_allowance};
-use crate::assert::{CheckFailure, Response, all_pass, eval_check};
+use crate::assert::{CheckFailure, Response, all_pass, eval_check, render_snapshot};
 use crate::diagnostic::Span;
 use crate::mask::Masker;
 use crate::plan::{
@@ -28,7 +28,6 @@ use crate::plan::{
     StepPlan,
 };
 use crate::profile::{AccountName, Profile};
-use crate::snapshot::render_snapshot;
 
 /// Largest body kept in a report record.
 const RECORD_BODY_LIMIT: usize = 64 * 1024;

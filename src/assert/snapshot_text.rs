@@ -7,7 +7,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::assert::{Response, decode_jwt};
+use super::jwt::decode as decode_jwt;
+use super::response::Response;
 use crate::plan::SnapshotPlan;
 
 /// What a redacted value is replaced with.
