@@ -150,3 +150,102 @@ async fn a_typo_of_a_profile_account_is_an_error_at_lint() {
         out.stderr
     );
 }
+
+#[tokio::test]
+async fn what_a_step_sent_is_known_to_its_checks_and_masked() {
+    let server = MockServer::start().await;
+    // Echoes whatever password it was sent, right or wrong.
+    struct Echo;
+    impl wiremock::Respond for Echo {
+        fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+            let form: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
+                .into_owned()
+                .collect();
+            let pass = form
+                .iter()
+                .find(|(k, _)| k == "password")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"error": "invalid_grant", "tried": pass}))
+        }
+    }
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(Echo)
+        .mount(&server)
+        .await;
+    let s = Scratch::new();
+    s.write("profile.yaml", PROFILE);
+    s.write(
+        "spec.yaml",
+        r#"
+title: t
+document: d
+vars: { wrong: "Wr0ng-guess-77" }
+cases:
+  - id: wrong_password_not_echoed
+    section: s
+    account: primary
+    steps:
+      - request:
+          method: POST
+          path: /token
+          form: { username: "{{ account.username }}", password: "{{ vars.wrong }}" }
+        expect: { status: 401, not_contains: ["{{ sent.password }}"] }
+"#,
+    );
+    let out = conform_async(
+        s.path().to_path_buf(),
+        vec![
+            "run".into(),
+            "--target".into(),
+            server.uri(),
+            "--profile".into(),
+            "profile.yaml".into(),
+            "spec.yaml".into(),
+        ],
+    )
+    .await;
+    assert_eq!(
+        out.code,
+        1,
+        "the echo of the wrong password is caught: {}",
+        out.all()
+    );
+    assert!(
+        out.stdout
+            .contains("`{{ sent.password }}` appears in the body"),
+        "{}",
+        out.stdout
+    );
+    assert_no_leak(&[("output", &out.all())], &["Wr0ng-guess-77"]);
+
+    s.write(
+        "typo.yaml",
+        "title: t\ndocument: d\ncases:\n  - id: a\n    section: s\n    steps:\n      - request: { path: /x, query: { password: p } }\n        expect: { not_contains: [\"{{ sent.pasword }}\"] }\n      - request: { path: \"/y/{{ sent.password }}\" }\n",
+    );
+    let out = conform_async(
+        s.path().to_path_buf(),
+        vec!["lint".into(), "typo.yaml".into()],
+    )
+    .await;
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr
+            .contains("this step's request sends no `pasword`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("help: did you mean `password`?"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("`sent.password` is what this step sent, known only once it is sent"),
+        "{}",
+        out.stderr
+    );
+}

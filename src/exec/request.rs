@@ -55,10 +55,14 @@ pub fn build_request(
     scope: &Scope,
 ) -> Result<BuiltRequest, String> {
     let mut url = join_url(base, &scope.render_path(&plan.path)?)?;
+    // What the request carries under each name, for `{{ sent.NAME }}` in its checks.
+    let mut carried: Vec<(String, String)> = Vec::new();
     if !plan.query.is_empty() {
         let mut pairs = url.query_pairs_mut();
         for (k, t) in &plan.query {
-            pairs.append_pair(k, &scope.text(t)?);
+            let value = scope.text(t)?;
+            pairs.append_pair(k, &value);
+            carried.push((k.clone(), value));
         }
     }
     let mut headers = HeaderMap::new();
@@ -70,6 +74,7 @@ pub fn build_request(
         let hv = HeaderValue::from_str(&value).map_err(|_| {
             format!("the value of header `{name}` has characters a header cannot carry")
         })?;
+        carried.push((name.as_str().to_string(), value.clone()));
         shown.push((name.as_str().to_string(), value));
         headers.append(name, hv);
     }
@@ -77,12 +82,15 @@ pub fn build_request(
         BodyPlan::None => (None, None),
         BodyPlan::Json(t) => {
             let v = scope.json(t)?;
+            json_carried("", &v, &mut carried);
             (Some(v.to_string()), Some("application/json"))
         }
         BodyPlan::Form(pairs) => {
             let mut s = url::form_urlencoded::Serializer::new(String::new());
             for (k, t) in pairs {
-                s.append_pair(k, &scope.text(t)?);
+                let value = scope.text(t)?;
+                s.append_pair(k, &value);
+                carried.push((k.clone(), value));
             }
             (Some(s.finish()), Some("application/x-www-form-urlencoded"))
         }
@@ -108,6 +116,7 @@ pub fn build_request(
     let request = builder
         .build()
         .map_err(|e| format!("cannot build the request: {e}"))?;
+    scope.set_carried(carried);
     Ok(BuiltRequest {
         request,
         record: RequestRecord {
@@ -117,6 +126,17 @@ pub fn build_request(
             body,
         },
     })
+}
+
+/// The string leaves of a JSON body under their nearest key.
+fn json_carried(key: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::String(s) => out.push((key.to_string(), s.clone())),
+        serde_json::Value::Number(n) => out.push((key.to_string(), n.to_string())),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| json_carried(key, v, out)),
+        serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| json_carried(k, v, out)),
+        serde_json::Value::Null | serde_json::Value::Bool(_) => {}
+    }
 }
 
 #[cfg(test)]

@@ -39,6 +39,8 @@ pub struct Scope {
     captures: IndexMap<String, Captured>,
     /// Secrets generated, captured, issued or derived during the case (to mask).
     learnt: Mutex<Vec<String>>,
+    /// What the current step's request carried, by name (`{{ sent.NAME }}`).
+    carried: Mutex<Vec<(String, String)>>,
     /// The code prepared for the current request.
     pub code: Option<String>,
     /// The wrong code prepared for the current request.
@@ -64,6 +66,7 @@ impl Scope {
             account,
             captures: IndexMap::new(),
             learnt: Mutex::new(Vec::new()),
+            carried: Mutex::new(Vec::new()),
             code: None,
             wrong_code: None,
             stale_code: None,
@@ -100,6 +103,11 @@ impl Scope {
             Value::Null | Value::Bool(_) => {}
             other => self.learn(other.to_string()),
         }
+    }
+
+    /// Records what the step's request carried, by name.
+    pub fn set_carried(&self, carried: Vec<(String, String)>) {
+        *self.carried.lock().unwrap_or_else(|e| e.into_inner()) = carried;
     }
 
     /// The secrets learnt so far, in the order learnt.
@@ -169,6 +177,16 @@ impl Scope {
                 *n,
             )),
             Expr::Var(name) => Err(format!("`vars.{name}` has no value")),
+            Expr::Sent(name) => {
+                let carried = self.carried.lock().unwrap_or_else(|e| e.into_inner());
+                let value = carried
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.clone())
+                    .ok_or_else(|| format!("the request sent no `{name}`"))?;
+                // A credential the request carried is a secret even when it was wrong.
+                Ok((Value::String(value), crate::plan::names_a_credential(name)))
+            }
         }
     }
 

@@ -306,6 +306,11 @@ fn build_step(
         scope.default_timeout,
         &span,
     );
+    let sent = request
+        .as_ref()
+        .map(super::logins::sent_names)
+        .unwrap_or_default();
+    ctx.sent_names = sent.clone();
     let checks = step
         .expect
         .as_ref()
@@ -329,6 +334,7 @@ fn build_step(
         let mut arm_scopes: Vec<Vec<String>> = Vec::new();
         for arm in &branch.value {
             ctx.captures = after_step.clone();
+            ctx.sent_names = sent.clone();
             if let Some(plan) = build_arm(ctx, scope, arm, &bspan, arms) {
                 arm_plans.push(plan);
             }

@@ -56,6 +56,8 @@ pub struct Ctx<'a> {
     pub requirements: BTreeSet<(Option<String>, Requirement)>,
     /// The arms enclosing what is being planned, outermost first.
     pub arm_path: Vec<String>,
+    /// The names the request of the step being planned sends values under (`sent.*`).
+    pub sent_names: Vec<String>,
     /// Diagnostics found so far.
     pub errors: Vec<Diagnostic>,
 }
@@ -76,6 +78,7 @@ impl<'a> Ctx<'a> {
             captures: Vec::new(),
             requirements: BTreeSet::new(),
             arm_path: Vec::new(),
+            sent_names: Vec::new(),
             errors: Vec::new(),
         }
     }
@@ -193,6 +196,42 @@ impl<'a> Ctx<'a> {
             return false;
         }
         match expr {
+            Expr::Sent(name) => {
+                if usage != Use::Expect {
+                    self.error_help(
+                        "template",
+                        at,
+                        format!("`{src}` is what this step sent, known only once it is sent"),
+                        Some("read `sent.*` in the step's `expect:` or its arms' `when:`".into()),
+                    );
+                    return false;
+                }
+                if self.sent_names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                    return true;
+                }
+                let help =
+                    did_you_mean(name, self.sent_names.iter().map(String::as_str)).or_else(|| {
+                        Some(format!(
+                            "the request sends {}",
+                            if self.sent_names.is_empty() {
+                                "no named value".to_string()
+                            } else {
+                                self.sent_names
+                                    .iter()
+                                    .map(|n| format!("`{n}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            }
+                        ))
+                    });
+                self.error_help(
+                    "template",
+                    at,
+                    format!("this step's request sends no `{name}`"),
+                    help,
+                );
+                false
+            }
             Expr::Capture(name) => {
                 if self.captures.iter().any(|c| c == name) {
                     return true;

@@ -70,6 +70,22 @@ fn names_a_code(key: &str) -> bool {
         && !key.contains("token")
 }
 
+/// Whether a request field's name says it carries a credential (a password, key, code or
+/// token): what it carried is masked even when it was wrong.
+pub fn names_a_credential(key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    names_a_code(key) || names_a_password(key) || lower.contains("token") || lower.contains("pin")
+}
+
+/// The names a request sends values under (query, headers, form, JSON keys).
+pub fn sent_names(request: &RequestPlan) -> Vec<String> {
+    named_values(request)
+        .into_iter()
+        .map(|(k, _)| k.to_string())
+        .filter(|k| !k.is_empty())
+        .collect()
+}
+
 fn names_a_password(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
     ["pass", "secret", "securekey", "secure_key", "apikey"]
@@ -128,7 +144,11 @@ pub fn classify(request: &RequestPlan, account: Option<AccountName>) -> LoginAtt
                     }
                 }
                 Expr::Capture(_) => captured = true,
-                Expr::Uuid | Expr::RandomHex(_) | Expr::RandomAlnum(_) | Expr::Var(_) => {}
+                Expr::Uuid
+                | Expr::RandomHex(_)
+                | Expr::RandomAlnum(_)
+                | Expr::Var(_)
+                | Expr::Sent(_) => {}
             }
         }
         let exact_here = matches!(sole, Some(Expr::Code))

@@ -24,7 +24,7 @@ pub use check::{
     Quantifier,
 };
 pub use json_template::JsonTemplate;
-pub use logins::LoginAttempt;
+pub use logins::{LoginAttempt, names_a_credential, sent_names};
 pub use model::{
     ArmPlan, BodyPlan, CapturePlan, CaptureSource, CasePlan, GuardSigns, Pick, Plan, RequestPlan,
     SecretPaths, SnapshotPlan, SpecPlan, StepPlan,

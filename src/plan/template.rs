@@ -36,6 +36,10 @@ pub enum Expr {
     RandomAlnum(usize),
     /// A `vars.*` value (only before planning substitutes it).
     Var(String),
+    /// What the step's request carried under a name (`sent.password`): a query
+    /// parameter, form field, JSON key or header. Known once the request is sent, so only
+    /// its own expectations read it.
+    Sent(String),
     /// A function applied to the value of another expression (`swapcase(account.password)`).
     /// What a function makes of a secret is as secret as its argument, whatever the
     /// function: the exec stage masks it.
@@ -85,7 +89,7 @@ impl Expr {
             | Expr::RandomHex(_)
             | Expr::RandomAlnum(_) => true,
             Expr::Call(_, inner) => inner.is_generated(),
-            Expr::Account { .. } | Expr::Capture(_) | Expr::Var(_) => false,
+            Expr::Account { .. } | Expr::Capture(_) | Expr::Var(_) | Expr::Sent(_) => false,
         }
     }
 }
@@ -107,6 +111,7 @@ impl fmt::Display for Expr {
             Expr::RandomHex(n) => write!(f, "random_hex({n})"),
             Expr::RandomAlnum(n) => write!(f, "random_alnum({n})"),
             Expr::Var(name) => write!(f, "vars.{name}"),
+            Expr::Sent(name) => write!(f, "sent.{name}"),
             Expr::Call(func, inner) => write!(f, "{}({inner})", func.name()),
         }
     }
@@ -315,10 +320,11 @@ fn parse_expr(src: &str) -> Result<Expr, TemplateError> {
             )),
         },
         ["vars", name] => Ok(Expr::Var((*name).to_string())),
+        ["sent", name] => Ok(Expr::Sent((*name).to_string())),
         [name] => Ok(Expr::Capture((*name).to_string())),
         [first, ..] => Err(unknown(
-            "dotted names start with `account`, `accounts` or `vars`",
-            crate::diagnostic::did_you_mean(first, ["account", "accounts", "vars"]),
+            "dotted names start with `account`, `accounts`, `vars` or `sent`",
+            crate::diagnostic::did_you_mean(first, ["account", "accounts", "vars", "sent"]),
         )),
         [] => Err(unknown("the expression is empty", None)),
     }
