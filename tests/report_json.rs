@@ -403,3 +403,46 @@ async fn report_paths_are_checked_before_the_first_request() {
     let received = server.received_requests().await.unwrap_or_default();
     assert!(received.is_empty(), "nothing is sent: {received:?}");
 }
+
+#[tokio::test]
+async fn merge_gives_github_annotations_and_a_job_summary() {
+    let server = MockServer::start().await;
+    Mock::given(path("/x"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let s = Scratch::new();
+    s.write(
+        "spec.yaml",
+        "title: t\ndocument: d\ncases:\n  - id: broken\n    section: s\n    steps:\n      - request: { path: /x }\n        expect: { status: 200 }\n  - id: skipped\n    section: s\n    account: primary\n    steps: [{ request: { path: /x } }]\n",
+    );
+    let out = conform_async(
+        s.path().to_path_buf(),
+        vec![
+            "run".into(),
+            "--target".into(),
+            server.uri(),
+            "--report-json".into(),
+            "one.json".into(),
+            "spec.yaml".into(),
+        ],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{}", out.all());
+    let summary = s.path().join("summary.md");
+    let merged = common::conform_env(
+        s.path(),
+        &["report", "merge", "--github", "--fail-on-skip", "one.json"],
+        &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap_or_default())],
+    );
+    assert_eq!(merged.code, 1, "{}", merged.all());
+    assert!(
+        merged
+            .stdout
+            .contains("::error file=spec.yaml,line=8,col=27,title=spec%3A%3Abroken%3A status code::actual status is 500"),
+        "{}",
+        merged.stdout
+    );
+    let markdown = std::fs::read_to_string(&summary).unwrap_or_default();
+    assert!(markdown.contains("| spec::broken | failed |"), "{markdown}");
+}

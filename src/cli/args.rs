@@ -96,6 +96,13 @@ pub struct MergeArgs {
     /// --require-branches`).
     #[arg(long)]
     pub require_branches: bool,
+    /// Fail when any case was skipped (as `conform run --fail-on-skip`).
+    #[arg(long)]
+    pub fail_on_skip: bool,
+    /// GitHub Actions output: annotations per failed case and a job summary appended to
+    /// `$GITHUB_STEP_SUMMARY` (on by itself when `GITHUB_ACTIONS=true`).
+    #[arg(long)]
+    pub github: bool,
 }
 
 /// `conform completions`.

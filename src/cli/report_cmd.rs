@@ -5,8 +5,11 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use conform::exec::CaseStatus;
 use conform::report::{
-    JsonReport, TerminalReporter, junit_from_report, merge_reports, partition_gaps, read_report,
+    CaseReport, GithubCase, GithubFailure, GithubLocation, JsonReport, Location, TerminalReporter,
+    append_summary, case_annotations, coverage_rows, junit_from_report, merge_reports,
+    partition_gaps, read_report, summary_markdown, totals_line,
 };
 
 use super::args::MergeArgs;
@@ -46,7 +49,10 @@ pub fn merge(args: MergeArgs) -> u8 {
         eprintln!("error: {e}");
         return EXIT_INVALID;
     }
-    let mut code = verdict(&merged, args.require_branches);
+    let mut code = verdict(&merged, args.require_branches, args.fail_on_skip);
+    if args.github || std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+        github_output(&merged, to_stderr_target(&args));
+    }
     let to_stderr = args.report_json.as_deref().is_some_and(is_stdout);
     let summary = summary_text(&merged, args.require_branches);
     let printed = if to_stderr {
@@ -78,14 +84,82 @@ pub fn merge(args: MergeArgs) -> u8 {
 /// 1 when a case failed, is inconclusive or was interrupted, when no case ran at all
 /// (or, with `--require-branches`, an arm was exercised by no partition), as a single
 /// run would exit.
-fn verdict(report: &JsonReport, require_branches: bool) -> u8 {
+fn verdict(report: &JsonReport, require_branches: bool, fail_on_skip: bool) -> u8 {
     let unexercised = report.coverage_sink().unexercised().len();
     let summary = report.summary();
     let none_ran = summary.ran() == 0 && summary.inconclusive == 0;
-    if !summary.success() || none_ran || (require_branches && unexercised > 0) {
+    let skip_fails = fail_on_skip && summary.skipped > 0;
+    if !summary.success() || none_ran || skip_fails || (require_branches && unexercised > 0) {
         EXIT_FAILED
     } else {
         EXIT_OK
+    }
+}
+
+/// Whether GitHub workflow commands must go to stderr (stdout carries the JSON report).
+fn to_stderr_target(args: &MergeArgs) -> bool {
+    args.report_json.as_deref().is_some_and(is_stdout)
+}
+
+/// The merged result as GitHub Actions reads it: an annotation per failed check (at its
+/// line in the spec), a warning per inconclusive or interrupted case, and the job
+/// summary appended to `$GITHUB_STEP_SUMMARY` when it is set.
+fn github_output(report: &JsonReport, to_stderr: bool) {
+    let cases: Vec<GithubCase> = report.cases.iter().map(github_case_of).collect();
+    let mut text = String::new();
+    for case in &cases {
+        for line in case_annotations(case) {
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
+    let _ = if to_stderr {
+        std::io::stderr().lock().write_all(text.as_bytes())
+    } else {
+        std::io::stdout().lock().write_all(text.as_bytes())
+    };
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        let coverage = coverage_rows(&report.coverage_sink());
+        let markdown = summary_markdown(&totals_line(&report.summary()), &cases, &coverage);
+        if let Err(e) = append_summary(std::path::Path::new(&path), &markdown) {
+            eprintln!("error: cannot append the job summary: {e}");
+        }
+    }
+}
+
+/// A case of a JSON report as the GitHub output takes it.
+fn github_case_of(case: &CaseReport) -> GithubCase {
+    let location = |l: &Location| GithubLocation {
+        file: l.file.clone(),
+        line: l.line,
+        column: l.column,
+    };
+    let reason = case.reason.clone().unwrap_or_default();
+    let status = match case.status.as_str() {
+        "passed" => CaseStatus::Passed,
+        "failed" => CaseStatus::Failed,
+        "inconclusive" => CaseStatus::Inconclusive(reason),
+        "interrupted" => CaseStatus::Interrupted(reason),
+        _ => CaseStatus::Skipped(reason),
+    };
+    GithubCase {
+        id: case.id.clone(),
+        spec: case.spec.clone(),
+        location: case
+            .failures
+            .iter()
+            .find_map(|f| f.location.as_ref())
+            .map(location),
+        status,
+        failures: (case.failures.iter())
+            .map(|f| GithubFailure {
+                kind: f.kind.clone(),
+                title: f.title.clone(),
+                message: f.message.clone(),
+                location: f.location.as_ref().map(location),
+            })
+            .collect(),
+        details: None,
     }
 }
 
