@@ -67,6 +67,15 @@ async fn guarded_rocketchat(
     .expect("reference starts")
 }
 
+/// `conform run` of the rocketchat spec against `base` with the reference profile.
+async fn run_rocketchat(cwd: &Path, base: &str, extra: &[&str]) -> Output {
+    let (profile, spec) = (reference_profile(), rocketchat_spec());
+    let mut args = vec!["run", "--target", base, "--profile", profile.as_str()];
+    args.extend_from_slice(extra);
+    args.push(spec.as_str());
+    run(cwd, &args).await
+}
+
 fn count(stdout: &str, word: &str) -> usize {
     stdout.lines().filter(|l| l.starts_with(word)).count()
 }
@@ -80,18 +89,7 @@ async fn the_rocketchat_spec_passes_a_rate_limited_reference() {
     let server = guarded_rocketchat(guards, None).await;
     let scratch = Scratch::new();
     let base = server.base_url();
-    let out = run(
-        scratch.path(),
-        &[
-            "run",
-            "--target",
-            &base,
-            "--profile",
-            &reference_profile(),
-            &rocketchat_spec(),
-        ],
-    )
-    .await;
+    let out = run_rocketchat(scratch.path(), &base, &[]).await;
     server.shutdown().await;
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(
@@ -125,20 +123,7 @@ async fn a_refusal_is_never_judged_on_a_429() {
     let server = guarded_rocketchat(guards, None).await;
     let scratch = Scratch::new();
     let base = server.base_url();
-    let out = run(
-        scratch.path(),
-        &[
-            "run",
-            "--target",
-            &base,
-            "--profile",
-            &reference_profile(),
-            "--max-wait",
-            "1s",
-            &rocketchat_spec(),
-        ],
-    )
-    .await;
+    let out = run_rocketchat(scratch.path(), &base, &["--max-wait", "1s"]).await;
     server.shutdown().await;
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(
@@ -166,18 +151,7 @@ async fn a_broken_server_still_fails_behind_the_limiter() {
     let server = guarded_rocketchat(guards, Some("wrong-password-accepted")).await;
     let scratch = Scratch::new();
     let base = server.base_url();
-    let out = run(
-        scratch.path(),
-        &[
-            "run",
-            "--target",
-            &base,
-            "--profile",
-            &reference_profile(),
-            &rocketchat_spec(),
-        ],
-    )
-    .await;
+    let out = run_rocketchat(scratch.path(), &base, &[]).await;
     server.shutdown().await;
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(
@@ -197,20 +171,7 @@ async fn a_lockout_reference_stays_unlocked_through_two_runs_under_a_budget() {
     let scratch = Scratch::new();
     let base = server.base_url();
     for run_number in 1..=2 {
-        let out = run(
-            scratch.path(),
-            &[
-                "run",
-                "--target",
-                &base,
-                "--profile",
-                &reference_profile(),
-                "--max-failed-logins",
-                "2",
-                &rocketchat_spec(),
-            ],
-        )
-        .await;
+        let out = run_rocketchat(scratch.path(), &base, &["--max-failed-logins", "2"]).await;
         assert_eq!(out.code, 0, "run {run_number}: {}", out.all());
         assert!(
             out.stderr.contains("to reset its failed-login count — ok"),
@@ -221,18 +182,7 @@ async fn a_lockout_reference_stays_unlocked_through_two_runs_under_a_budget() {
     }
     // Without a budget the same server blocks the accounts, and the run says so instead
     // of failing the cases.
-    let out = run(
-        scratch.path(),
-        &[
-            "run",
-            "--target",
-            &base,
-            "--profile",
-            &reference_profile(),
-            &rocketchat_spec(),
-        ],
-    )
-    .await;
+    let out = run_rocketchat(scratch.path(), &base, &[]).await;
     server.shutdown().await;
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(out.stderr.contains("is blocked"), "{}", out.stderr);
