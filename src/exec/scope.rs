@@ -170,6 +170,8 @@ impl Scope {
                 *n,
             )),
             Expr::Var(name) => Err(format!("`vars.{name}` has no value")),
+            // Read by the step's checks (`exec::step_resolve`), which see the response.
+            Expr::Response(path) => Err(format!("`{path}` reads a response, and none is here")),
         }
     }
 

@@ -128,7 +128,12 @@ pub fn classify(request: &RequestPlan, account: Option<AccountRole>) -> LoginAtt
                     }
                 }
                 Expr::Capture(_) => captured = true,
-                Expr::Uuid | Expr::RandomHex(_) | Expr::RandomAlnum(_) | Expr::Var(_) => {}
+                // Requests never read the response (planning refuses it).
+                Expr::Uuid
+                | Expr::RandomHex(_)
+                | Expr::RandomAlnum(_)
+                | Expr::Var(_)
+                | Expr::Response(_) => {}
             }
         }
         let exact_here = matches!(sole, Some(Expr::Code))

@@ -2,6 +2,7 @@
 //! environment. Shared by the runner and the reference servers.
 
 mod env;
+mod keys;
 mod model;
 mod redact;
 mod resolve;
@@ -10,6 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use env::{EnvSource, ProcessEnv, expand};
+pub use keys::{KEY_SHAPES, KeySet, KeySource, KeySpec, ProfileKey, SetKey};
 pub use model::{AccountSpec, AccountsSpec, ProfileSpec};
 pub use redact::secret_ranges;
 pub use resolve::{Account, AccountRole, CodeSource, Profile, masked_source, resolve_profile};
