@@ -190,13 +190,24 @@ fn resolve_key(
 ) -> Result<ProfileKey, Diagnostic> {
     let bad =
         |span: Span, label: String| Diagnostic::error("key", span, label).with_help(KEY_SHAPES);
-    let given = [&spec.hmac, &spec.pem, &spec.jwks_file, &spec.jwks_url]
-        .iter()
-        .filter(|v| v.is_some())
-        .count();
-    if given != 1 {
+    let given: Vec<&str> = [
+        ("hmac", &spec.hmac),
+        ("pem", &spec.pem),
+        ("jwks_file", &spec.jwks_file),
+        ("jwks_url", &spec.jwks_url),
+    ]
+    .into_iter()
+    .filter(|(_, v)| v.is_some())
+    .map(|(k, _)| k)
+    .collect();
+    if given.len() != 1 {
+        // Point at the second kind given, the one too many.
+        let span = match given.get(1) {
+            Some(second) => at.narrow_to(second),
+            None => at.clone(),
+        };
         return Err(bad(
-            at.clone(),
+            span,
             format!("key `{name}` needs exactly one of `hmac`, `pem`, `jwks_file` and `jwks_url`"),
         ));
     }
