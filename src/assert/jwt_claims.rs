@@ -152,3 +152,121 @@ pub fn human_seconds(s: f64) -> String {
         (m, sec) => format!("{sign}{m}m{sec}s"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Renders `$.expires_in` as the value given, everything else as its text.
+    struct Response(Value);
+    impl Resolve for Response {
+        fn value(&self, t: &Template) -> Result<Value, String> {
+            match t.as_literal() {
+                Some(text) => Ok(Value::String(text)),
+                None => Ok(Value::String(t.to_string().replace(
+                    "{{ $.expires_in }}",
+                    &crate::exec::text_of(self.0.clone()),
+                ))),
+            }
+        }
+    }
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    fn rendered(text: &str) -> DurationValue {
+        DurationValue::Rendered(Template::parse(text).unwrap())
+    }
+
+    #[test]
+    fn header_alg_typ_kid() {
+        let check = JwtHeaderCheck {
+            alg: vec!["RS256".into(), "ES256".into()],
+            typ: Some("JWT".into()),
+            kid: Some(KidTest::Present),
+        };
+        let r = Response(Value::Null);
+        let ok = map(json!({"alg": "ES256", "typ": "jwt", "kid": "k1"}));
+        assert_eq!(eval_header(&ok, &check, &r), Ok(()));
+        let hs = map(json!({"alg": "HS256", "typ": "JWT", "kid": "k1"}));
+        assert_eq!(
+            eval_header(&hs, &check, &r).unwrap_err(),
+            "the JWT `alg` is HS256, expected one of RS256, ES256"
+        );
+        let no_kid = map(json!({"alg": "RS256", "typ": "JWT"}));
+        assert_eq!(
+            eval_header(&no_kid, &check, &r).unwrap_err(),
+            "the JWT header has no `kid`"
+        );
+        let equals = JwtHeaderCheck {
+            kid: Some(KidTest::Equals(Template::literal("k2"))),
+            ..JwtHeaderCheck::default()
+        };
+        assert_eq!(
+            eval_header(&ok, &equals, &r).unwrap_err(),
+            "the JWT `kid` is \"k1\", expected \"k2\""
+        );
+    }
+
+    #[test]
+    fn audience_string_or_array_and_issuer() {
+        let r = Response(Value::Null);
+        let aud = Template::literal("account");
+        assert_eq!(
+            eval_audience(&map(json!({"aud": "account"})), &aud, &r),
+            Ok(())
+        );
+        assert_eq!(
+            eval_audience(&map(json!({"aud": ["x", "account"]})), &aud, &r),
+            Ok(())
+        );
+        assert_eq!(
+            eval_audience(&map(json!({"aud": ["x"]})), &aud, &r).unwrap_err(),
+            "the JWT `aud` is [\"x\"], expected it to be or contain \"account\""
+        );
+        assert_eq!(
+            eval_audience(&map(json!({})), &aud, &r).unwrap_err(),
+            "the JWT has no `aud` claim, expected \"account\""
+        );
+        let iss = Template::literal("https://idp.test");
+        assert_eq!(
+            eval_issuer(&map(json!({"iss": "https://idp.test"})), &iss, &r),
+            Ok(())
+        );
+        assert_eq!(
+            eval_issuer(&map(json!({"iss": "https://evil.test"})), &iss, &r).unwrap_err(),
+            "the JWT `iss` is \"https://evil.test\", expected \"https://idp.test\""
+        );
+    }
+
+    #[test]
+    fn lifetime_from_the_response_and_what_a_non_number_renders_to() {
+        let window = Window {
+            want: rendered("{{ $.expires_in }}s"),
+            tolerance: Duration::from_secs(5).into(),
+        };
+        let token = map(json!({"iat": 1000, "exp": 1300}));
+        assert_eq!(
+            eval_lifetime(&token, &window, &Response(json!(300))),
+            Ok(())
+        );
+        assert_eq!(
+            eval_lifetime(&token, &window, &Response(json!(303))),
+            Ok(())
+        );
+        assert_eq!(
+            eval_lifetime(&token, &window, &Response(json!(3600))).unwrap_err(),
+            "the JWT lives 5m (`exp` − `iat`), expected 60m ± 5s"
+        );
+        assert_eq!(
+            eval_lifetime(&token, &window, &Response(json!("soon"))).unwrap_err(),
+            "`lifetime` is `{{ $.expires_in }}s`, which renders to \"soons\": not a duration"
+        );
+        assert_eq!(
+            eval_lifetime(&map(json!({"exp": 1300})), &window, &Response(json!(300))).unwrap_err(),
+            "the JWT has no `iat` claim"
+        );
+    }
+}

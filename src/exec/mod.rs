@@ -35,7 +35,7 @@ pub use outcome::{
 pub use request::join_url;
 pub use runner::{DEFAULT_MAX_WAIT, RunOptions, RunSummary, StopReason, run_plan};
 pub use schedule::{Schedule, Slot, schedule};
-pub use scope::Scope;
+pub use scope::{Scope, text_of};
 pub use send::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, SendLimits};
 pub use step_resolve::StepResolve;
 pub use throttle::{WaitSource, requested_wait, spent_allowance};

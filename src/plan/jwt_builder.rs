@@ -184,3 +184,76 @@ fn profile_key(ctx: &mut Ctx, key: &Spanned<String>) -> Option<SignatureCheck> {
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::SourceFile;
+    use crate::plan::{DurationValue, SignatureCheck};
+    use crate::profile::ProfileKey;
+    use indexmap::IndexMap;
+    use std::path::Path;
+
+    fn plan(yaml: &str, keys: &[&str]) -> (Option<JwtCheck>, Vec<crate::diagnostic::Diagnostic>) {
+        let source = SourceFile::new("s.yaml", yaml.to_string());
+        let spec: JwtCheckSpec = serde_saphyr::from_str(yaml).expect("yaml");
+        let mut ctx = Ctx::new(source, Path::new("."), IndexMap::new());
+        for k in keys {
+            ctx.keys.insert(
+                k.to_string(),
+                ProfileKey {
+                    source: KeySource::Url("https://idp.test/certs".into()),
+                    secret: None,
+                },
+            );
+        }
+        let span = ctx.source.span(0, 1);
+        let check = jwt_check(&mut ctx, &spec, &span);
+        (check, ctx.errors)
+    }
+
+    #[test]
+    fn an_unknown_key_lists_the_profile_s_keys() {
+        let (check, errors) = plan("signature: { key: realn }\n", &["realm", "partner"]);
+        assert!(check.is_none());
+        assert_eq!(errors[0].label, "the profile has no key `realn`");
+        assert_eq!(
+            errors[0].help.as_deref(),
+            Some("did you mean `realm`? (the profile's keys are realm, partner)")
+        );
+        let (check, errors) = plan("signature: { key: realm }\n", &["realm"]);
+        assert!(errors.is_empty());
+        assert!(matches!(
+            check.unwrap().signature,
+            Some(SignatureCheck::Url { .. })
+        ));
+    }
+
+    #[test]
+    fn durations_are_fixed_or_rendered_and_lifetime_defaults_to_5s() {
+        let (check, errors) = plan("lifetime: \"{{ $.expires_in }}s\"\nexpires_in: 30m\n", &[]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let check = check.unwrap();
+        let lifetime = check.lifetime.unwrap();
+        assert!(matches!(lifetime.want, DurationValue::Rendered(_)));
+        assert!(matches!(lifetime.tolerance, DurationValue::Fixed(d) if d == LIFETIME_TOLERANCE));
+        let expires = check.expires_in.unwrap();
+        assert!(matches!(expires.tolerance, DurationValue::Fixed(d) if d == EXPIRES_IN_TOLERANCE));
+        let (_, errors) = plan("tolerance: 1m\n", &[]);
+        assert_eq!(
+            errors[0].label,
+            "`tolerance` needs `expires_in` or `lifetime`"
+        );
+    }
+
+    #[test]
+    fn alg_lists_refuse_none_and_unknown_names() {
+        let (check, errors) = plan("header: { alg: [RS256, ES256], kid: present }\n", &[]);
+        assert!(errors.is_empty());
+        assert_eq!(check.unwrap().header.alg, ["RS256", "ES256"]);
+        let (_, errors) = plan("header: { alg: [NONE] }\n", &[]);
+        assert!(errors[0].label.starts_with("`none` is no signature"));
+        let (_, errors) = plan("header: { alg: rs256 }\n", &[]);
+        assert_eq!(errors[0].label, "`rs256` is not a JWS algorithm");
+    }
+}
