@@ -121,7 +121,7 @@ pub enum PathTest {
     /// One of these values.
     OneOf(Vec<JsonTemplate>),
     /// A string holding a JWT that meets the check.
-    Jwt(JwtCheck),
+    Jwt(Box<JwtCheck>),
 }
 
 /// JSON types, as spec authors name them.
@@ -340,7 +340,7 @@ pub enum JsonMatcher {
     /// `{$length: ...}`.
     Length(LengthSpec),
     /// `{$jwt: {...}}`.
-    Jwt(JwtCheck),
+    Jwt(Box<JwtCheck>),
     /// `{$absent: true}`: the member must not exist.
     Absent,
     /// `{$any: true}`: the member must exist, any value.

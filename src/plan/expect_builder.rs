@@ -358,7 +358,7 @@ fn path_check(ctx: &mut Ctx, a: &PathAssertSpec, body: BodyFormat) -> Option<Che
     if let Some(v) = &a.jwt {
         let at = ctx.span(v);
         if let Some(j) = jwt_check(ctx, &v.value, &at) {
-            tests.push((PathTest::Jwt(j), at));
+            tests.push((PathTest::Jwt(Box::new(j)), at));
         }
     }
     let written = a.exists.is_some()
@@ -546,7 +546,7 @@ fn marker_matcher(ctx: &mut Ctx, marker: &str, arg: &Value, span: &Span) -> Opti
         } else {
             arg.clone()
         }) {
-            Ok(spec) => jwt_check(ctx, &spec, &at).map(JsonMatcher::Jwt),
+            Ok(spec) => jwt_check(ctx, &spec, &at).map(|j| JsonMatcher::Jwt(Box::new(j))),
             Err(e) => bad(ctx, &format!("JWT checks ({e})")),
         },
         "$absent" => match arg {
