@@ -98,6 +98,7 @@ async fn execute(
         max_body: args.max_body,
         stop: Some(stop_on_signals()),
         deadline: args.deadline.map(Into::into),
+        recorder: None,
     };
     let stdout = std::io::stdout();
     let mut terminal = TerminalReporter::new(

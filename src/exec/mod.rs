@@ -13,6 +13,7 @@ mod guard;
 mod hints;
 mod issued;
 mod outcome;
+mod recorder;
 mod request;
 mod runner;
 mod schedule;
@@ -25,10 +26,12 @@ pub use client::{ClientError, ClientOptions, build_client, install_crypto_provid
 pub use codes::{CodeError, CodeLedger, CodeNotice};
 pub use events::{CaseCheck, EventSink, Fanout, ReportError, RunEvent};
 pub use guard::{Rate, RunGuard, RunNotice};
+pub(crate) use issued::collect_issued;
 pub use outcome::{
     ArmTaken, CaseOutcome, CaseStatus, ExchangeRecord, Failure, FailureKind, RequestRecord,
     ResponseRecord, StepRecord, WaitRecord,
 };
+pub use recorder::ExchangeRecorder;
 pub use request::join_url;
 pub use runner::{DEFAULT_MAX_WAIT, RunOptions, RunSummary, StopReason, run_plan};
 pub use schedule::{Schedule, Slot, schedule};
