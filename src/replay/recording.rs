@@ -125,9 +125,10 @@ impl Exchange {
             )
     }
 
-    /// Whether the request was a correct login with the password and no code.
+    /// Whether the request was a login with the account's password and no code (the
+    /// plan may count it failed for an empty code field: the password is still right).
     pub(crate) fn password_only(&self) -> bool {
-        matches!(self.login, LoginAttempt::Correct(_))
+        self.login != LoginAttempt::None
             && self.password == PasswordUse::Exact
             && self.code.is_none()
     }
