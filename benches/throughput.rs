@@ -39,7 +39,7 @@ const TARGET_RSS_MIB: f64 = 30.0;
 
 /// The sections, in the order they run; naming some on the command line
 /// (`cargo bench --bench throughput -- throughput startup`) runs only those.
-const SECTIONS: [&str; 7] = [
+const SECTIONS: [&str; 8] = [
     "throughput",
     "heap",
     "masking",
@@ -47,6 +47,7 @@ const SECTIONS: [&str; 7] = [
     "startup",
     "rss",
     "staging",
+    "replay",
 ];
 
 fn main() {
@@ -102,6 +103,9 @@ fn bench(picked: &[String]) -> BenchResult<()> {
     }
     if wants("staging") {
         support::staging::staging_section()?;
+    }
+    if wants("replay") {
+        replay_section()?;
     }
     targets_section(&rows, startup, &rss);
 
@@ -357,4 +361,64 @@ fn print_machine() {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!("# conform throughput bench\n");
     println!("machine: {cores} cores, CPU {cpu}");
+}
+
+/// The whole generic matrix of the rocketchat spec, recorded from the bundled reference
+/// (`conform mutate --generic specs/rocketchat.yaml`): wall time and peak RSS of the
+/// release binary.
+fn replay_section() -> BenchResult<()> {
+    println!(
+        "\n## `conform mutate --generic specs/rocketchat.yaml` (record once, mutate offline)\n"
+    );
+    let Some(binary) = support::process::find_binary() else {
+        println!("skipped: no release binary; build it with `cargo build --release`");
+        return Ok(());
+    };
+    let spec = format!("{}/specs/rocketchat.yaml", env!("CARGO_MANIFEST_DIR"));
+    let args = ["mutate", "--generic", spec.as_str()];
+    let io = |e: std::io::Error| e.to_string();
+    // The matrix exits 1 (the spec lets some operators survive): time it directly.
+    let mut times = Vec::new();
+    for _ in 0..6 {
+        let started = std::time::Instant::now();
+        std::process::Command::new(&binary)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .map_err(io)?;
+        times.push(started.elapsed());
+    }
+    times.remove(0);
+    times.sort();
+    let (median, fastest) = (times[times.len() / 2], times[0]);
+    let rss = match support::process::gnu_time() {
+        Some(time) => {
+            let out = tempfile::NamedTempFile::new().map_err(io)?;
+            std::process::Command::new(time)
+                .args(["-f", "%M", "-o"])
+                .arg(out.path())
+                .arg(&binary)
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .status()
+                .map_err(io)?;
+            let text = std::fs::read_to_string(out.path()).map_err(io)?;
+            // GNU time writes "Command exited with non-zero status 1" before the number.
+            let kib: f64 = text
+                .lines()
+                .filter_map(|l| l.trim().parse().ok())
+                .next_back()
+                .ok_or_else(|| format!("no peak RSS in `{text}`"))?;
+            format!("{:.1} MiB", kib / 1024.0)
+        }
+        None => "n/a (no GNU time)".into(),
+    };
+    println!("| matrix | wall (median of 5) | fastest | peak RSS |");
+    println!("|---|---|---|---|");
+    println!(
+        "| rocketchat, generic | {:.2} s | {:.2} s | {rss} |",
+        median.as_secs_f64(),
+        fastest.as_secs_f64()
+    );
+    Ok(())
 }

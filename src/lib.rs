@@ -17,6 +17,7 @@ pub mod otp;
 pub mod plan;
 pub mod profile;
 pub mod reference;
+pub mod replay;
 pub mod report;
 pub mod schema;
 pub mod selfcheck;

@@ -214,7 +214,7 @@ fn invalid_specs_and_selections_exit_2_before_anything_runs() {
     assert_eq!(out.code, 2, "{}", out.all());
     assert_eq!(
         out.stderr,
-        "error: spec `noapi` names no `api:`, so there is no bundled reference to run it against; conform mutate runs specs against the bundled reference only\n"
+        "error: spec `noapi` names no `api:`, so there is no bundled reference to run it against; without --target, conform mutate runs specs against the bundled reference (give --target URL to record from a server)\n"
     );
 
     let out = conform(repo(), &["mutate", "--filter", "no-such-case"]);

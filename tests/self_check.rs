@@ -102,6 +102,7 @@ fn run_trial(plan: &Plan, case: &CasePlan, target: &Url, root: &Path) -> Result<
         guard: &guard,
         limits: Default::default(),
         keys: &conform::exec::KeyCache::new(),
+        recorder: None,
     };
     let outcome = runtime.block_on(runner.run_case(case));
     if outcome.status != CaseStatus::Passed {

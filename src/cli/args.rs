@@ -119,7 +119,15 @@ pub struct MutateArgs {
     /// Specs, profile and case selection.
     #[command(flatten)]
     pub spec: SpecArgs,
-    /// Reference servers run at once.
+    /// Record the specs once against this server, then mutate the recording offline with
+    /// the generic operators (nothing more reaches the server).
+    #[arg(long, value_name = "URL", value_parser = TargetParser)]
+    pub target: Option<url::Url>,
+    /// Without --target: record from the bundled reference and run the generic
+    /// operators instead of the reference's hand-written catalog.
+    #[arg(long)]
+    pub generic: bool,
+    /// Reference servers (or replays) run at once.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub jobs: usize,
     /// Write the matrix as JUnit XML (one testcase per mutant and variant).

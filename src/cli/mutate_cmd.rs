@@ -1,6 +1,8 @@
-//! `conform mutate`: the kill matrix of the specs against the reference's deviations.
+//! `conform mutate`: the kill matrix of the specs against the reference's deviations,
+//! or (`--target`, `--generic`) against the generic operators on a recording.
 
 use conform::mutate::{MutateOptions, run_matrix};
+use conform::replay::{RecordFrom, run_replay_matrix};
 use conform::report::{matrix_junit, render_matrix};
 
 use super::args::MutateArgs;
@@ -9,7 +11,8 @@ use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 
 /// `conform mutate`.
 pub fn mutate(args: MutateArgs) -> u8 {
-    let mut plan = match prepare(&args.spec, true, None) {
+    let generic = args.target.is_some() || args.generic;
+    let mut plan = match prepare(&args.spec, args.target.is_none(), None) {
         Ok(p) => p,
         Err(d) => {
             print_diagnostics(&d);
@@ -31,10 +34,23 @@ pub fn mutate(args: MutateArgs) -> u8 {
         return EXIT_INVALID;
     };
     let started = std::time::Instant::now();
-    let matrix = match runtime.block_on(run_matrix(&plans, &options)) {
+    let matrix = if generic {
+        let from = match &args.target {
+            Some(url) => RecordFrom::Target(url.clone()),
+            None => RecordFrom::Reference,
+        };
+        runtime
+            .block_on(run_replay_matrix(&plans, &from, &options))
+            .map(|(matrix, _)| matrix)
+    } else {
+        runtime.block_on(run_matrix(&plans, &options))
+    };
+    let matrix = match matrix {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("error: {e}; conform mutate runs specs against the bundled reference only");
+            eprintln!(
+                "error: {e}; without --target, conform mutate runs specs against the bundled reference (give --target URL to record from a server)"
+            );
             return EXIT_INVALID;
         }
     };

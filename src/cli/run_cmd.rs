@@ -117,6 +117,7 @@ async fn execute(
         max_body: args.max_body,
         stop: Some(stop_on_signals()),
         deadline: args.deadline.map(Into::into),
+        recorder: None,
     };
     // With the JSON report on stdout, people read stderr.
     let json_on_stdout = args.report_json.as_deref().is_some_and(is_stdout);

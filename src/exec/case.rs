@@ -17,6 +17,7 @@ use super::outcome::{
     ArmTaken, CaseOutcome, CaseStatus, ExchangeRecord, Failure, FailureKind, RequestRecord,
     ResponseRecord, StepRecord, WaitRecord,
 };
+use super::recorder::ExchangeRecorder;
 use super::request::build_request;
 use super::scope::Scope;
 use super::send::{SendLimits, send};
@@ -56,6 +57,8 @@ pub struct CaseRunner<'a> {
     pub limits: SendLimits,
     /// JWKS documents fetched for signature checks, once per run.
     pub keys: &'a KeyCache,
+    /// Told of every exchange (see [`ExchangeRecorder`]).
+    pub recorder: Option<&'a dyn ExchangeRecorder>,
 }
 
 /// Whether to go on after a step.
@@ -229,6 +232,9 @@ impl CaseRunner<'_> {
                 return Flow::Stop;
             }
             self.guard.pace(self.base.as_str(), &route, &state.id).await;
+            if let Some(recorder) = self.recorder {
+                recorder.sending(&state.id, step, &state.scope);
+            }
             let mut attempt = self
                 .exchange(&step.request, &step.request.method, &state.scope)
                 .await;
@@ -328,6 +334,9 @@ impl CaseRunner<'_> {
                 return Flow::Stop;
             }
         };
+        if let Some(recorder) = self.recorder {
+            recorder.exchanged(&state.id, step, &state.scope, &record, &response);
+        }
         for issued in collect_issued(&response, &state.secret_paths) {
             state.scope.learn(issued);
         }

@@ -14,6 +14,7 @@ mod hints;
 mod issued;
 mod jwks;
 mod outcome;
+mod recorder;
 mod request;
 mod runner;
 mod schedule;
@@ -27,11 +28,13 @@ pub use client::{ClientError, ClientOptions, build_client, install_crypto_provid
 pub use codes::{CodeError, CodeLedger, CodeNotice};
 pub use events::{CaseCheck, EventSink, Fanout, ReportError, RunEvent};
 pub use guard::{Rate, RunGuard, RunNotice};
+pub(crate) use issued::collect_issued;
 pub use jwks::{FetchedKeys, KeyCache};
 pub use outcome::{
     ArmTaken, CaseOutcome, CaseStatus, ExchangeRecord, Failure, FailureKind, RequestRecord,
     ResponseRecord, StepRecord, WaitRecord,
 };
+pub use recorder::ExchangeRecorder;
 pub use request::join_url;
 pub use runner::{DEFAULT_MAX_WAIT, RunOptions, RunSummary, StopReason, run_plan};
 pub use schedule::{Schedule, Slot, schedule};

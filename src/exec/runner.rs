@@ -19,6 +19,7 @@ use super::codes::{CodeLedger, CodeNotice};
 use super::events::{CaseCheck, EventSink, RunEvent};
 use super::guard::{Rate, RunGuard, RunNotice};
 use super::outcome::{CaseOutcome, CaseStatus};
+use super::recorder::ExchangeRecorder;
 use super::schedule::{Slot, schedule};
 use super::send::{DEFAULT_MAX_BODY, SendLimits};
 use crate::mask::Masker;
@@ -77,6 +78,8 @@ pub struct RunOptions {
     pub stop: Option<tokio::sync::watch::Receiver<Option<StopReason>>>,
     /// The whole run's time limit; at it the run stops as on `stop`.
     pub deadline: Option<Duration>,
+    /// Told of every exchange, in clear (the replay stage records with it).
+    pub recorder: Option<Arc<dyn ExchangeRecorder>>,
 }
 
 impl Default for RunOptions {
@@ -94,6 +97,7 @@ impl Default for RunOptions {
             max_body: DEFAULT_MAX_BODY,
             stop: None,
             deadline: None,
+            recorder: None,
         }
     }
 }
@@ -203,6 +207,7 @@ pub async fn run_plan(
             guard: &guard,
             limits,
             keys: &keys,
+            recorder: options.recorder.as_deref(),
         })
         .collect();
     let cases: Vec<(usize, &CasePlan)> = plan

@@ -1,7 +1,86 @@
 //! The results of a mutation run: per spec, the baseline and one verdict per deviation.
 
+use std::fmt;
+
 use crate::exec::CaseOutcome;
 use crate::reference::{Api, Deviation, DeviationKind};
+
+/// What a row of the matrix was measured against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// A bundled reference API and its hand-written deviations.
+    Api(Api),
+    /// A recording of a target, replayed with the generic operators.
+    Recorded {
+        /// The target the recording was made from (as given, without credentials).
+        target: String,
+    },
+}
+
+impl Subject {
+    /// What the baseline ran against, for "… fails": `the correct reference`, `the target`.
+    pub fn baseline_name(&self) -> &'static str {
+        match self {
+            Subject::Api(_) => "the correct reference",
+            Subject::Recorded { .. } => "the target",
+        }
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Api(api) => write!(f, "api {api}"),
+            Subject::Recorded { target } => write!(f, "recorded from {target}"),
+        }
+    }
+}
+
+/// A mutant or variant as the matrix shows it: a catalog deviation or a generic operator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviationInfo {
+    /// Stable id (`bypass-2fa`, `field-dropped:$.data.authToken`).
+    pub id: String,
+    /// Mutant or variant.
+    pub kind: DeviationKind,
+    /// One line: what changes, and for a mutant what it breaks.
+    pub description: String,
+    /// The id with what it deviates from (`txty/bypass-2fa`, `replay/status-500`).
+    qualified: String,
+}
+
+impl DeviationInfo {
+    /// A generic operator's mutant or variant of a replayed recording.
+    pub fn generic(
+        id: impl Into<String>,
+        kind: DeviationKind,
+        description: impl Into<String>,
+    ) -> Self {
+        let id = id.into();
+        Self {
+            qualified: format!("replay/{id}"),
+            id,
+            kind,
+            description: description.into(),
+        }
+    }
+
+    /// The id with what it deviates from (`txty/bypass-2fa`, `replay/status-500`).
+    pub fn qualified_id(&self) -> String {
+        self.qualified.clone()
+    }
+}
+
+impl From<&Deviation> for DeviationInfo {
+    fn from(d: &Deviation) -> Self {
+        Self {
+            id: d.id.to_string(),
+            kind: d.kind,
+            description: d.description.to_string(),
+            qualified: d.qualified_id(),
+        }
+    }
+}
 
 /// What happened to one deviation.
 #[derive(Clone, Debug)]
@@ -11,8 +90,13 @@ pub enum Verdict {
         /// The cases that failed (ids without the spec prefix).
         by: Vec<String>,
     },
-    /// A mutant every case passed on: the spec misses the broken promise.
-    Survived,
+    /// A mutant every case passed on: the spec misses the broken promise. The reason,
+    /// when there is more to say than "no case failed" (an operator with nothing to act
+    /// on: "no case sends a wrong password").
+    Survived {
+        /// Why it survived, when known.
+        reason: Option<String>,
+    },
     /// A variant every case passed on: the spec tolerates what the document leaves open.
     Passed,
     /// A variant some case failed on: the spec asserts more than its document promises.
@@ -28,7 +112,7 @@ pub enum Verdict {
 #[derive(Clone, Debug)]
 pub struct DeviationResult {
     /// The deviation.
-    pub deviation: Deviation,
+    pub deviation: DeviationInfo,
     /// What the spec made of it.
     pub verdict: Verdict,
 }
@@ -49,14 +133,14 @@ pub enum Baseline {
 pub struct SpecMatrix {
     /// The spec's name.
     pub spec: String,
-    /// The API it runs against.
-    pub api: Api,
+    /// What it runs against.
+    pub subject: Subject,
     /// Cases run (not skipped) against the correct reference.
     pub cases_run: usize,
     /// Cases skipped against the correct reference, with the reason (their mutants go
     /// unchecked).
     pub skipped: Vec<(String, String)>,
-    /// The spec against the correct reference.
+    /// The spec against the correct reference (or the target it was recorded from).
     pub baseline: Baseline,
     /// Mutants then variants, in catalog order.
     pub results: Vec<DeviationResult>,

@@ -8,5 +8,8 @@
 mod matrix;
 mod run;
 
-pub use matrix::{Baseline, DeviationResult, Matrix, Score, SpecMatrix, Verdict};
+pub use matrix::{
+    Baseline, DeviationInfo, DeviationResult, Matrix, Score, SpecMatrix, Subject, Verdict,
+};
+pub(crate) use run::{Collector, JobOutcome, verdict};
 pub use run::{MutateError, MutateOptions, run_matrix};

@@ -4,7 +4,7 @@
 use futures_util::StreamExt;
 use url::Url;
 
-use super::matrix::{Baseline, DeviationResult, Matrix, SpecMatrix, Verdict};
+use super::matrix::{Baseline, DeviationResult, Matrix, SpecMatrix, Subject, Verdict};
 use crate::exec::{
     CaseOutcome, CaseStatus, EventSink, ReportError, RunEvent, RunOptions, run_plan,
 };
@@ -47,7 +47,7 @@ struct Job<'p> {
 }
 
 /// What one job found.
-enum JobOutcome {
+pub(crate) enum JobOutcome {
     /// Outcomes of the failing cases, how many cases ran, and the skipped ones.
     Ran {
         failed: Vec<CaseOutcome>,
@@ -94,7 +94,7 @@ pub async fn run_matrix(plans: &[Plan], options: &MutateOptions) -> Result<Matri
                     .first()
                     .map(|s| s.name.clone())
                     .unwrap_or_default(),
-                api: *api,
+                subject: Subject::Api(*api),
                 cases_run: 0,
                 skipped: Vec::new(),
                 baseline: Baseline::Passed,
@@ -134,20 +134,23 @@ pub async fn run_matrix(plans: &[Plan], options: &MutateOptions) -> Result<Matri
             }
             Some(deviation) => {
                 let verdict = verdict(deviation.kind, outcome);
-                row.results.push(DeviationResult { deviation, verdict });
+                row.results.push(DeviationResult {
+                    deviation: (&deviation).into(),
+                    verdict,
+                });
             }
         }
     }
     Ok(matrix)
 }
 
-fn verdict(kind: DeviationKind, outcome: JobOutcome) -> Verdict {
+pub(crate) fn verdict(kind: DeviationKind, outcome: JobOutcome) -> Verdict {
     let failed = match outcome {
         JobOutcome::Ran { failed, .. } => failed,
         JobOutcome::Error(e) => return Verdict::Error(e),
     };
     match (kind, failed.is_empty()) {
-        (DeviationKind::Mutant, true) => Verdict::Survived,
+        (DeviationKind::Mutant, true) => Verdict::Survived { reason: None },
         (DeviationKind::Mutant, false) => Verdict::Killed {
             by: failed.into_iter().map(|o| local_id(&o)).collect(),
         },
@@ -157,7 +160,7 @@ fn verdict(kind: DeviationKind, outcome: JobOutcome) -> Verdict {
 }
 
 /// The case id without its `spec::` prefix.
-fn local_id(outcome: &CaseOutcome) -> String {
+pub(crate) fn local_id(outcome: &CaseOutcome) -> String {
     let prefix = format!("{}::", outcome.spec);
     outcome
         .id
@@ -199,10 +202,10 @@ async fn run_job(job: &Job<'_>, options: &RunOptions) -> JobOutcome {
 /// Keeps the failing outcomes of one run, counts the cases that ran, and notes the
 /// skipped ones.
 #[derive(Default)]
-struct Collector {
-    failed: Vec<CaseOutcome>,
-    ran: usize,
-    skipped: Vec<(String, String)>,
+pub(crate) struct Collector {
+    pub(crate) failed: Vec<CaseOutcome>,
+    pub(crate) ran: usize,
+    pub(crate) skipped: Vec<(String, String)>,
 }
 
 impl EventSink for Collector {

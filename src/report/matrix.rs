@@ -30,9 +30,9 @@ pub fn render_matrix(matrix: &Matrix, color: bool) -> String {
 fn render_spec(out: &mut String, spec: &SpecMatrix, color: bool) {
     let _ = writeln!(
         out,
-        "{} (api {}, {} case(s) run)",
+        "{} ({}, {} case(s) run)",
         paint(color, &spec.spec, Style::Bold),
-        spec.api,
+        spec.subject,
         spec.cases_run
     );
     if let Some((_, reason)) = spec.skipped.first() {
@@ -54,8 +54,9 @@ fn render_spec(out: &mut String, spec: &SpecMatrix, color: bool) {
         Baseline::Failed(cases) => {
             let _ = writeln!(
                 out,
-                "  {} the correct reference fails {} — kills below mean nothing until it passes",
+                "  {} {} fails {} — kills below mean nothing until it passes",
                 paint(color, "BASELINE FAILED", Style::Bad),
+                spec.subject.baseline_name(),
                 ids(cases)
             );
         }
@@ -72,7 +73,13 @@ fn render_spec(out: &mut String, spec: &SpecMatrix, color: bool) {
     for r in &spec.results {
         let (word, style, detail) = match &r.verdict {
             Verdict::Killed { by } => ("killed", Style::Good, killers(by)),
-            Verdict::Survived => ("SURVIVED", Style::Bad, "no case failed".to_string()),
+            Verdict::Survived { reason } => (
+                "SURVIVED",
+                Style::Bad,
+                reason
+                    .clone()
+                    .unwrap_or_else(|| "no case failed".to_string()),
+            ),
             Verdict::Passed => ("passed", Style::Good, String::new()),
             Verdict::FalselyFailed { cases } => {
                 ("FAILED", Style::Bad, format!("falsely, in {}", ids(cases)))
@@ -105,8 +112,10 @@ fn render_failures(out: &mut String, spec: &SpecMatrix, color: bool) {
         for case in cases {
             let _ = writeln!(
                 out,
-                "--- {} on the correct reference: {}",
-                spec.spec, case.id
+                "--- {} on {}: {}",
+                spec.spec,
+                spec.subject.baseline_name(),
+                case.id
             );
             out.push_str(&failure_details(case, color));
         }

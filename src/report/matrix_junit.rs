@@ -34,7 +34,7 @@ fn spec_suite(spec: &SpecMatrix) -> TestSuite {
         Baseline::Passed => TestCaseStatus::success(),
         Baseline::Failed(cases) => failure(
             "baseline",
-            format!("the correct reference fails {}", ids(cases)),
+            format!("{} fails {}", spec.subject.baseline_name(), ids(cases)),
             reports(cases),
         ),
         Baseline::Error(e) => failure("error", e.clone(), String::new()),
@@ -43,9 +43,13 @@ fn spec_suite(spec: &SpecMatrix) -> TestSuite {
     for r in &spec.results {
         let status = match &r.verdict {
             Verdict::Killed { .. } | Verdict::Passed => TestCaseStatus::success(),
-            Verdict::Survived => failure(
+            Verdict::Survived { reason } => failure(
                 "survived",
-                format!("no case failed: {}", r.deviation.description),
+                format!(
+                    "{}: {}",
+                    reason.as_deref().unwrap_or("no case failed"),
+                    r.deviation.description
+                ),
                 String::new(),
             ),
             Verdict::FalselyFailed { cases } => failure(
@@ -61,7 +65,10 @@ fn spec_suite(spec: &SpecMatrix) -> TestSuite {
             _ => None,
         };
         let mut tc = testcase(spec, name, status, killers);
-        tc.add_property(Property::new("description", r.deviation.description));
+        tc.add_property(Property::new(
+            "description",
+            r.deviation.description.as_str(),
+        ));
         suite.add_test_case(tc);
     }
     suite
