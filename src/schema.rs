@@ -22,6 +22,10 @@ use crate::profile::ProfileSpec;
 use crate::report::JsonReport;
 use crate::spec::SpecFile;
 
+mod markdown;
+
+pub use markdown::{markdown, render_markdown};
+
 /// Which file format a schema describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SchemaKind {
