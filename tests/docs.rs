@@ -3,11 +3,13 @@
 //! The key references (`docs/spec-reference.md`, `docs/profile-reference.md`) are
 //! rendered from the JSON Schemas, so a key added to the spec or profile types without
 //! regenerating them fails here; `CONFORM_BLESS=1 cargo test --test docs` rewrites
-//! them (review the diff).
+//! them (review the diff). The authoring guide (`docs/writing-specs.md`) is written by
+//! hand, so this checks it names every template expression the parser knows.
 
 use std::path::Path;
 use std::process::Command;
 
+use conform::plan::{Expr, Template};
 use conform::schema::{self, SchemaKind};
 
 /// The references `docs/` ships, with the format each describes.
@@ -16,8 +18,14 @@ const REFERENCES: [(SchemaKind, &str); 2] = [
     (SchemaKind::Profile, "docs/profile-reference.md"),
 ];
 
+const GUIDE: &str = "docs/writing-specs.md";
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 #[test]
@@ -92,4 +100,105 @@ fn collect_keys(value: &serde_json::Value, keys: &mut Vec<String>) {
         serde_json::Value::Array(items) => items.iter().for_each(|v| collect_keys(v, keys)),
         _ => {}
     }
+}
+/// How the guide writes each kind of expression. The match has no wildcard: a new kind
+/// of expression does not compile here until it is given a form, and the guide then
+/// has to show that form.
+fn documented_form(expr: &Expr) -> &'static str {
+    match expr {
+        Expr::Account { role: None, .. } => "account.FIELD",
+        Expr::Account { role: Some(_), .. } => "accounts.NAME.FIELD",
+        Expr::Capture(_) => "CAPTURE",
+        Expr::Code => "code",
+        Expr::WrongCode => "wrong_code",
+        Expr::StaleCode => "stale_code",
+        Expr::LastCode => "last_code",
+        Expr::Uuid => "uuid",
+        Expr::RandomHex(_) => "random_hex(N)",
+        Expr::RandomAlnum(_) => "random_alnum(N)",
+        Expr::Var(_) => "vars.NAME",
+        Expr::Sent(_) => "sent.NAME",
+        Expr::Call(func, _) => match func.name() {
+            "swapcase" => "swapcase(VALUE)",
+            _ => "an undocumented function",
+        },
+    }
+}
+
+/// One written example of every form, as a spec would write it.
+const EXAMPLES: [&str; 13] = [
+    "account.username",
+    "accounts.primary.email",
+    "token",
+    "code",
+    "wrong_code",
+    "stale_code",
+    "last_code",
+    "uuid",
+    "random_hex(32)",
+    "random_alnum(12)",
+    "vars.tenant",
+    "sent.password",
+    "swapcase(account.password)",
+];
+
+#[test]
+fn guide_names_every_template_expression() {
+    let guide = read(GUIDE);
+    for example in EXAMPLES {
+        let template = Template::parse(&format!("{{{{ {example} }}}}"))
+            .unwrap_or_else(|e| panic!("{example}: {e}"));
+        let expr = template.sole_expr().expect("one expression");
+        let form = documented_form(expr);
+        assert!(
+            guide.contains(&format!("`{form}`")),
+            "{GUIDE} does not show the template expression `{form}`"
+        );
+    }
+    for func in conform::plan::Func::ALL {
+        assert!(
+            guide.contains(&format!("`{}(", func.name())),
+            "{GUIDE} does not show the template function `{}`",
+            func.name()
+        );
+    }
+    // Every name the parser matches on (`["code"] =>`, the function names) is in the guide.
+    let source = read("src/plan/template.rs");
+    for name in quoted_names(&source) {
+        assert!(
+            guide.contains(&format!("`{name}")),
+            "{GUIDE} does not name `{name}`, which src/plan/template.rs parses"
+        );
+    }
+}
+
+/// The words in `["word"]` patterns and in `"word" =>` arms of the template parser.
+fn quoted_names(source: &str) -> Vec<String> {
+    let parser = source
+        .split("fn parse_expr")
+        .nth(1)
+        .and_then(|rest| rest.split("\nfn ").next())
+        .expect("src/plan/template.rs has fn parse_expr");
+    let mut names = Vec::new();
+    for (i, _) in parser.match_indices('"') {
+        let rest = &parser[i + 1..];
+        let Some(end) = rest.find('"') else { break };
+        let word = &rest[..end];
+        let after = rest[end + 1..].trim_start();
+        let is_pattern = parser[..i].ends_with('[')
+            && (after.starts_with(']') || after.starts_with(','))
+            || after.starts_with("=>");
+        if is_pattern
+            && !word.is_empty()
+            && word.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            && !names.iter().any(|n| n == word)
+        {
+            names.push(word.to_string());
+        }
+    }
+    assert!(
+        names.len() >= 7,
+        "the parser's names were not found in src/plan/template.rs: {names:?}"
+    );
+    names
 }
