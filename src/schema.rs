@@ -22,6 +22,10 @@ use crate::profile::ProfileSpec;
 use crate::report::JsonReport;
 use crate::spec::SpecFile;
 
+mod markdown;
+
+pub use markdown::{markdown, render_markdown};
+
 /// Which file format a schema describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SchemaKind {
@@ -147,12 +151,27 @@ macro_rules! word_schema {
     };
 }
 
-word_schema!(
-    /// Schema-only: a profile account name, as `AccountName::parse` reads it.
-    AccountName,
-    "The profile account: `primary` (no second factor) or `two_factor`.",
-    ["primary", "two_factor"]
-);
+/// Schema-only: a profile account name, as `AccountName::parse` reads it.
+pub(crate) struct AccountName;
+
+impl JsonSchema for AccountName {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "AccountName".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "The profile account the case uses: `primary` (no second factor) and `two_factor` in the shipped specs, or any account the profile names (letters, digits, `_` and `-`).",
+            "type": "string",
+            "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$",
+            "examples": ["primary", "two_factor", "locked_user"]
+        })
+    }
+}
 
 word_schema!(
     /// Schema-only: the `nodes:` quantifier of a path assertion.

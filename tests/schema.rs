@@ -31,13 +31,13 @@ const STRUCTURAL_SPECS: &[&str] = &[
     "steps_not_a_list",          // a case's `steps` given a mapping
     "throttled_without_when",    // `throttled:` needs `when`
     "two_bodies",                // `json` and `body` together
-    "unknown_account",           // `account` is `primary` or `two_factor`
     "unknown_key",               // `stauts`
     "wrong_type",                // `tags` is a list
 ];
 
 /// Bad specs the schema cannot see: they are well-formed and wrong in meaning.
 const SEMANTIC_SPECS: &[&str] = &[
+    "unknown_account",           // any account name is valid; the profile decides
     "bad_duration",              // `fast` is text; durations are parsed by the plan
     "bad_fallback_method",       // methods may be templates (`{{ vars.login_method }}`)
     "bad_jsonpath",              // RFC 9535 syntax
@@ -82,7 +82,7 @@ const STRUCTURAL_PROFILES: &[&str] = &[
     "totp_period",           // > 3600
     "key_two_kinds",         // `hmac` and `jwks_url` in one key
     "two_code_sources",      // `totp_secret` and `code`
-    "unknown_account",       // `admin`
+    "unknown_account",       // `two factor` is no account name
     "unknown_key",           // `pasword`
     "wrong_type",            // `totp_digits: six`
 ];

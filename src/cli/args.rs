@@ -59,6 +59,9 @@ pub struct SchemaArgs {
     /// Which format: `spec`, `profile` or `report`.
     #[arg(value_enum, value_name = "FORMAT")]
     pub format: SchemaFormat,
+    /// Print the key reference in Markdown instead (what docs/ ships).
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 /// The formats `conform schema` describes.

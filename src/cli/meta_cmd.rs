@@ -9,14 +9,19 @@ use conform::schema::{self, SchemaKind};
 use super::args::{Cli, CompletionsArgs, SchemaArgs, SchemaFormat};
 use super::{EXIT_FAILED, EXIT_OK};
 
-/// Prints the JSON Schema of the spec, profile or report format.
+/// Prints the JSON Schema of the spec, profile or report format, or its Markdown key
+/// reference.
 pub fn schema(args: SchemaArgs) -> u8 {
     let kind = match args.format {
         SchemaFormat::Spec => SchemaKind::Spec,
         SchemaFormat::Profile => SchemaKind::Profile,
         SchemaFormat::Report => SchemaKind::Report,
     };
-    print_stdout(&schema::render(kind))
+    if args.markdown {
+        print_stdout(&schema::render_markdown(kind))
+    } else {
+        print_stdout(&schema::render(kind))
+    }
 }
 
 /// Prints the completion script of a shell.

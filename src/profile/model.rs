@@ -17,6 +17,7 @@ pub struct ProfileSpec {
     /// second factor) and `two_factor`; a spec may name any other (`locked_user`,
     /// `tenant_b`): a case needing an account the profile lacks is skipped with the reason.
     #[serde(default)]
+    #[schemars(extend("default" = {}))]
     #[schemars(extend("propertyNames" = { "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$" }))]
     pub accounts: IndexMap<String, AccountSpec>,
     /// Free values specs read as `{{ vars.NAME }}` (paths, field names, ...). A value filled
@@ -65,12 +66,15 @@ pub struct AccountSpec {
     pub totp_secret: Option<Spanned<String>>,
     /// TOTP hash: `SHA1` (default), `SHA256` or `SHA512`.
     #[schemars(with = "Option<TotpAlgorithm>")]
+    #[schemars(extend("default" = "SHA1"))]
     pub totp_algorithm: Option<Spanned<String>>,
     /// TOTP digits, 6 (default) to 9.
     #[schemars(with = "Option<u8>", range(min = 6, max = 9))]
+    #[schemars(extend("default" = 6))]
     pub totp_digits: Option<Spanned<u8>>,
     /// TOTP period in seconds, 1 to 3600 (default 30).
     #[schemars(with = "Option<u64>", range(min = 1, max = 3600))]
+    #[schemars(extend("default" = 30))]
     pub totp_period: Option<Spanned<u64>>,
     /// A fixed second-factor code (a secret).
     #[serde(default, deserialize_with = "null_as_empty")]

@@ -35,6 +35,7 @@ pub struct SpecFile {
     pub api: Option<Spanned<String>>,
     /// Decisions about what the document leaves open or contradicts, with reasons.
     #[serde(default)]
+    #[schemars(extend("default" = []))]
     pub decisions: Vec<DecisionSpec>,
     /// Default values of `{{ vars.NAME }}`; a profile's `vars`, then a case's, override them.
     #[serde(default)]
@@ -53,6 +54,7 @@ pub struct SpecFile {
     pub locked: Option<LockedSpec>,
     /// Settings applied to every request of the spec.
     #[serde(default)]
+    #[schemars(extend("default" = {}))]
     pub defaults: DefaultsSpec,
     /// Free YAML holding anchors (`&name`) that cases reuse with aliases (`*name`); not
     /// read otherwise.
@@ -60,6 +62,7 @@ pub struct SpecFile {
     pub shared: Option<serde::de::IgnoredAny>,
     /// Named steps that cases reuse with `use: NAME`.
     #[serde(default)]
+    #[schemars(extend("default" = {}))]
     pub steps: IndexMap<String, StepSpec>,
     /// The cases, each run on its own (at least one).
     #[schemars(length(min = 1))]
@@ -121,7 +124,7 @@ pub struct CaseSpec {
     /// The case id, unique within the spec (e.g. `json.login.primary`).
     #[schemars(with = "Text")]
     pub id: Spanned<String>,
-    /// A human-readable title.
+    /// A human-readable title (defaults to the id).
     #[schemars(with = "Option<Text>")]
     pub title: Option<String>,
     /// The section of the source document the case comes from.
@@ -169,6 +172,7 @@ pub struct StepSpec {
     pub expect: Option<ExpectSpec>,
     /// Values to capture from the response for later steps, by name.
     #[serde(default)]
+    #[schemars(extend("default" = {}))]
     pub capture: IndexMap<String, CaptureSpec>,
     /// Arms keyed on what the response says; the first arm whose `when` holds is taken, and
     /// a response that matches none fails the case.
@@ -192,9 +196,11 @@ pub struct ArmSpec {
     pub expect: Option<ExpectSpec>,
     /// Values to capture when this arm is taken.
     #[serde(default)]
+    #[schemars(extend("default" = {}))]
     pub capture: IndexMap<String, CaptureSpec>,
     /// Steps that follow when this arm is taken, before the case's next step.
     #[serde(default)]
+    #[schemars(extend("default" = []))]
     pub steps: Vec<StepSpec>,
 }
 
@@ -215,6 +221,7 @@ pub struct ArmSpec {
 pub struct RequestSpec {
     /// HTTP method (default `GET`).
     #[schemars(with = "Option<Text>")]
+    #[schemars(extend("default" = "GET"))]
     pub method: Option<Spanned<String>>,
     /// Method sent instead when the server answers `method` with 404 or 405 (for documents
     /// that name no method); the report shows the request that was answered.
@@ -244,7 +251,8 @@ pub struct RequestSpec {
     /// Content type of the raw `body`.
     #[schemars(with = "Option<Text>")]
     pub content_type: Option<Spanned<String>>,
-    /// Timeout of this request (e.g. `5s`).
+    /// Timeout of this request (e.g. `5s`); without it `defaults.timeout`, else
+    /// `conform run --timeout` (30 s).
     #[schemars(with = "Option<Text>")]
     pub timeout: Option<Spanned<String>>,
 }
@@ -259,6 +267,7 @@ pub struct ExpectSpec {
     pub status: Option<Spanned<StatusSpec>>,
     /// Header checks by header name.
     #[serde(default)]
+    #[schemars(extend("default" = {}))]
     #[schemars(with = "IndexMap<String, HeaderExpectSpec>")]
     pub headers: IndexMap<String, Spanned<HeaderExpectSpec>>,
     /// Media type(s) the `Content-Type` must have (`application/json`), parameters such as
@@ -277,6 +286,7 @@ pub struct ExpectSpec {
     pub schema_file: Option<Spanned<String>>,
     /// JSONPath assertions on the JSON body.
     #[serde(default)]
+    #[schemars(extend("default" = []))]
     pub jsonpath: Vec<PathAssertSpec>,
     /// The body is well-formed XML and these path assertions hold on its JSON view.
     #[schemars(with = "Option<Vec<PathAssertSpec>>")]
@@ -357,6 +367,7 @@ pub struct PathAssertSpec {
     pub jwt: Option<Spanned<JwtCheckSpec>>,
     /// Which selected nodes the checks must hold for.
     #[schemars(with = "Option<NodesWord>")]
+    #[schemars(extend("default" = "all"))]
     pub nodes: Option<Spanned<String>>,
 }
 
@@ -379,6 +390,7 @@ pub struct JwtCheckSpec {
     /// Allowed distance from `expires_in` (default `2m`) and from `lifetime` (default
     /// `5s`). Like them it may read `{{ $.path }}` of the response.
     #[schemars(with = "Option<Text>")]
+    #[schemars(extend("default" = "2m"))]
     pub tolerance: Option<Spanned<String>>,
     /// `exp − iat` equals this (e.g. `"{{ $.expires_in }}s"`, read from the same
     /// response), within `tolerance`.
@@ -451,11 +463,13 @@ pub struct CaptureSpec {
     pub header: Option<Spanned<String>>,
     /// Which selected node to take.
     #[schemars(with = "Option<PickWord>")]
+    #[schemars(extend("default" = "first"))]
     pub pick: Option<Spanned<String>>,
     /// A regex applied to the value; its first group (or the whole match) is captured.
     #[schemars(with = "Option<Text>")]
     pub regex: Option<Spanned<String>>,
     /// Mask the value in all output (default `true`).
+    #[schemars(extend("default" = true))]
     pub secret: Option<bool>,
 }
 

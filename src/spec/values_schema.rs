@@ -46,7 +46,12 @@ impl JsonSchema for StatusSpec {
                 list,
                 {
                     "type": "object",
-                    "properties": { "not": { "anyOf": [pattern, list] } },
+                    "properties": {
+                        "not": {
+                            "description": "Codes or classes none of which may match.",
+                            "anyOf": [pattern, list]
+                        }
+                    },
                     "required": ["not"],
                     "additionalProperties": false
                 }
