@@ -21,6 +21,7 @@ use super::guard::{Rate, RunGuard, RunNotice};
 use super::outcome::{CaseOutcome, CaseStatus};
 use super::schedule::{Slot, schedule};
 use super::send::{DEFAULT_MAX_BODY, SendLimits};
+use crate::advise::{AdviseOptions, Advisory, AdvisoryLedger};
 use crate::mask::Masker;
 use crate::otp::WindowStore;
 use crate::plan::{CasePlan, Plan};
@@ -77,6 +78,8 @@ pub struct RunOptions {
     pub stop: Option<tokio::sync::watch::Receiver<Option<StopReason>>>,
     /// The whole run's time limit; at it the run stops as on `stop`.
     pub deadline: Option<Duration>,
+    /// Advisories: which to silence, which fail the run, which probes to run.
+    pub advise: AdviseOptions,
 }
 
 impl Default for RunOptions {
@@ -94,6 +97,7 @@ impl Default for RunOptions {
             max_body: DEFAULT_MAX_BODY,
             stop: None,
             deadline: None,
+            advise: AdviseOptions::default(),
         }
     }
 }
@@ -119,12 +123,21 @@ pub struct RunSummary {
     pub waited: Duration,
     /// Wall time of the run.
     pub duration: Duration,
+    /// Security advisories, deduplicated per spec, in plan order (`--allow`ed ones left
+    /// out).
+    pub advisories: Vec<Advisory>,
 }
 
 impl RunSummary {
-    /// Whether every case that ran passed and none is inconclusive or interrupted.
+    /// Whether every case that ran passed, none is inconclusive or interrupted, and no
+    /// advisory is denied (`--deny-advisories`).
     pub fn success(&self) -> bool {
-        self.failed == 0 && self.inconclusive == 0 && self.interrupted == 0
+        self.failed == 0 && self.inconclusive == 0 && self.interrupted == 0 && self.denied() == 0
+    }
+
+    /// Advisories that `--deny-advisories` turns into failures.
+    pub fn denied(&self) -> usize {
+        self.advisories.iter().filter(|a| a.denied).count()
     }
 
     /// Cases that ran to a verdict (passed or failed).
@@ -262,6 +275,12 @@ pub async fn run_plan(
     let stop = stop_requested(options.stop.clone());
     let deadline = deadline_passed(options.deadline);
     tokio::pin!(stop, deadline);
+    let mut ledger = AdvisoryLedger::new(options.advise.clone());
+    let order_of: std::collections::HashMap<&str, usize> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (_, c))| (c.id.as_str(), i))
+        .collect();
     let mut started_cases: HashSet<String> = HashSet::new();
     let mut reported: HashSet<String> = HashSet::new();
     loop {
@@ -300,6 +319,12 @@ pub async fn run_plan(
             check.check(case, &mut outcome);
         }
         summary.count(&outcome.status);
+        let steps: Vec<String> = outcome.steps.iter().map(|s| s.name.clone()).collect();
+        let order = order_of
+            .get(case.id.as_str())
+            .copied()
+            .unwrap_or(usize::MAX);
+        ledger.record(order, &outcome.spec, &outcome.id, &steps, &outcome.advice);
         reported.insert(case.id.clone());
         emit(RunEvent::CaseFinished {
             case,
@@ -332,6 +357,7 @@ pub async fn run_plan(
     }
     (summary.waits, summary.waited) = guard.waited();
     summary.duration = started.elapsed();
+    summary.advisories = ledger.finish();
     emit(RunEvent::RunFinished { summary: &summary });
     Ok(summary)
 }

@@ -13,6 +13,12 @@ pub enum Verdict {
     },
     /// A mutant every case passed on: the spec misses the broken promise.
     Survived,
+    /// An advisory-only mutant every case passed on, as it should, and the advisory
+    /// that marks it was raised: caught, not a survivor.
+    AdvisoryRaised {
+        /// The advisory's id.
+        id: String,
+    },
     /// A variant every case passed on: the spec tolerates what the document leaves open.
     Passed,
     /// A variant some case failed on: the spec asserts more than its document promises.
@@ -116,7 +122,10 @@ impl SpecMatrix {
             match r.deviation.kind {
                 DeviationKind::Mutant => {
                     score.mutants += 1;
-                    score.killed += usize::from(matches!(r.verdict, Verdict::Killed { .. }));
+                    score.killed += usize::from(matches!(
+                        r.verdict,
+                        Verdict::Killed { .. } | Verdict::AdvisoryRaised { .. }
+                    ));
                 }
                 DeviationKind::Variant => {
                     score.variants += 1;

@@ -73,6 +73,7 @@ fn render_spec(out: &mut String, spec: &SpecMatrix, color: bool) {
         let (word, style, detail) = match &r.verdict {
             Verdict::Killed { by } => ("killed", Style::Good, killers(by)),
             Verdict::Survived => ("SURVIVED", Style::Bad, "no case failed".to_string()),
+            Verdict::AdvisoryRaised { id } => ("advisory", Style::Good, format!("raised: {id}")),
             Verdict::Passed => ("passed", Style::Good, String::new()),
             Verdict::FalselyFailed { cases } => {
                 ("FAILED", Style::Bad, format!("falsely, in {}", ids(cases)))
