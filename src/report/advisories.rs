@@ -265,7 +265,13 @@ mod tests {
     fn junit_suite_fails_only_denied_ones() {
         let suite = advisories_suite(&[advisory(true), advisory(false)]).expect("suite");
         assert_eq!(suite.test_cases.len(), 2);
-        assert!(!matches!(suite.test_cases[0].status, TestCaseStatus::Success { .. }));
-        assert!(matches!(suite.test_cases[1].status, TestCaseStatus::Success { .. }));
+        assert!(!matches!(
+            suite.test_cases[0].status,
+            TestCaseStatus::Success { .. }
+        ));
+        assert!(matches!(
+            suite.test_cases[1].status,
+            TestCaseStatus::Success { .. }
+        ));
     }
 }
