@@ -360,3 +360,57 @@ fn jwt_findings(response: &Response, now: u64) -> Vec<(&'static str, String)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(url: &str) -> RequestRecord {
+        RequestRecord {
+            method: "POST".into(),
+            url: url.into(),
+            headers: Vec::new(),
+            body: Some(r#"{"user":"alice","password":"Pa55-word-x"}"#.into()),
+        }
+    }
+
+    fn ids(url: &str, login: LoginAttempt) -> Vec<&'static str> {
+        let response = Response::new(
+            200,
+            vec![("content-type".into(), "application/json".into())],
+            b"{}".to_vec(),
+        );
+        let request = record(url);
+        let view = ExchangeView {
+            login,
+            step: 0,
+            request: &request,
+            response: &response,
+            issued: false,
+            is_secret: &|_| false,
+            now: 0,
+        };
+        observe_exchange(&view).iter().map(|f| f.rule.id).collect()
+    }
+
+    #[test]
+    fn plain_http_is_flagged_only_off_loopback() {
+        let login = LoginAttempt::Failed(None);
+        assert_eq!(ids("http://api.example.com/login", login), ["plain-http"]);
+        for quiet in [
+            "https://api.example.com/login",
+            "http://127.0.0.1:8080/login",
+            "http://[::1]/login",
+            "http://localhost/login",
+        ] {
+            assert!(ids(quiet, login).is_empty(), "{quiet}");
+        }
+        assert!(ids("http://api.example.com/x", LoginAttempt::None).is_empty());
+    }
+
+    #[test]
+    fn echoes_are_whole_words() {
+        assert!(contains_word("code 123456 ok", "123456"));
+        assert!(!contains_word("ts 1712345678", "234567"));
+    }
+}
