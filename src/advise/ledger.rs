@@ -125,7 +125,7 @@ impl AdvisoryLedger {
         let mut out: Vec<(Seen, Advisory)> = self
             .found
             .into_values()
-            .filter(|(_, a)| !self.options.allow.iter().any(|id| *id == a.id))
+            .filter(|(_, a)| !self.options.allow.contains(&a.id))
             .collect();
         out.sort_by(|(a, x), (b, y)| {
             (a.order, a.step_index, &x.spec, &x.id).cmp(&(b.order, b.step_index, &y.spec, &y.id))
