@@ -8,6 +8,7 @@
 //! [`schema`] generates the JSON Schemas of the spec and profile formats for editors.
 #![warn(missing_docs)]
 
+pub mod advise;
 pub mod assert;
 pub mod diagnostic;
 pub mod exec;

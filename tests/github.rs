@@ -158,7 +158,8 @@ async fn github_actions_get_annotations_groups_and_a_job_summary() {
         "appended: {markdown}"
     );
     assert!(
-        markdown.contains("**1 passed, 1 failed, 1 inconclusive ("),
+        // The server echoes the password it is sent: an advisory, counted and tabled.
+        markdown.contains("**1 passed, 1 failed, 1 inconclusive, 1 advisory ("),
         "{markdown}"
     );
     assert!(
@@ -168,6 +169,17 @@ async fn github_actions_get_annotations_groups_and_a_job_summary() {
              | spec::blocked | inconclusive | spec.yaml:16 | the server says the account or client is blocked (HTTP 423)"
         ),
         "{markdown}"
+    );
+    assert!(
+        markdown.contains("| medium | credential-echo | spec::login › step 1 |"),
+        "{markdown}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("::warning title=advisory credential-echo (medium) in spec::")),
+        "{}",
+        out.stdout
     );
     for text in [&out.stdout, &out.stderr, &markdown] {
         assert!(!text.contains(PASSWORD), "the password leaked: {text}");

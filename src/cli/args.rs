@@ -277,6 +277,28 @@ pub struct RunArgs {
     /// summary to $GITHUB_STEP_SUMMARY (on by itself when GITHUB_ACTIONS=true).
     #[arg(long)]
     pub github: bool,
+    /// Fail the run on security advisories at or above SEVERITY (info, low, medium,
+    /// high; `low` when given without one).
+    #[arg(long, value_name = "SEVERITY", num_args = 0..=1, default_missing_value = "low")]
+    pub deny_advisories: Option<conform::advise::Severity>,
+    /// Silence the advisory ID (repeatable), e.g. a documented query-string login.
+    #[arg(long = "allow", value_name = "ID", value_parser = advisory_id)]
+    pub allow: Vec<String>,
+}
+
+/// An advisory id conform knows.
+fn advisory_id(s: &str) -> Result<String, String> {
+    match conform::advise::rule(s) {
+        Some(rule) => Ok(rule.id.to_string()),
+        None => Err(format!(
+            "unknown advisory `{s}`; known: {}",
+            conform::advise::RULES
+                .iter()
+                .map(|r| r.id)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
 }
 
 /// Parses a byte count: a number with an optional `KiB`, `MiB` (or `K`, `M`, `KB`,

@@ -198,9 +198,11 @@ fn summary_text(report: &JsonReport, require_branches: bool) -> String {
             "error: {unexercised} arm(s) not exercised and --require-branches is set\n"
         ));
     }
+    let summary = report.summary();
     text.push_str(&format!(
         "\n{}\n",
-        TerminalReporter::<std::io::Sink>::summary_line(&report.summary())
+        TerminalReporter::<std::io::Sink>::summary_line(&summary)
     ));
+    text.push_str(&conform::report::advisories_section(&summary.advisories));
     text
 }

@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::io::Write;
 
+use conform::advise::AdviseOptions;
 use conform::exec::{
     CaseCheck, ClientOptions, EventSink, Fanout, RunOptions, RunSummary, StopReason, run_plan,
 };
@@ -118,6 +119,11 @@ async fn execute(
         stop: Some(stop_on_signals()),
         deadline: args.deadline.map(Into::into),
         recorder: None,
+        advise: AdviseOptions {
+            deny: args.deny_advisories,
+            allow: args.allow.clone(),
+            probes: Vec::new(),
+        },
     };
     // With the JSON report on stdout, people read stderr.
     let json_on_stdout = args.report_json.as_deref().is_some_and(is_stdout);
@@ -327,6 +333,12 @@ fn exit_code(summary: &RunSummary, fail_on_skip: bool) -> u8 {
             summary.skipped
         );
         return EXIT_FAILED;
+    }
+    if summary.denied() > 0 {
+        eprintln!(
+            "error: {} advisory(ies) denied by --deny-advisories (see the advisories section; --allow ID silences one)",
+            summary.denied()
+        );
     }
     if summary.success() {
         EXIT_OK

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use url::Url;
 
+use super::advice::observe;
 use super::capture::eval_capture;
 use super::code_context::after_branch;
 use super::codes::CodeLedger;
@@ -82,6 +83,8 @@ struct CaseState {
     /// Why the case has no verdict, once it has none.
     inconclusive: Option<String>,
     waits: Vec<WaitRecord>,
+    /// What the exchanges show for advisories.
+    advice: crate::advise::CaseAdvice,
 }
 
 /// How many times a throttled request is resent before the case is called inconclusive.
@@ -117,6 +120,7 @@ impl CaseRunner<'_> {
             failures: Vec::new(),
             arms: Vec::new(),
             waits: Vec::new(),
+            advice: Default::default(),
         };
         if let Some(reason) = case.skip.clone().or_else(|| self.blocked_account(case)) {
             outcome.status = CaseStatus::Skipped(reason);
@@ -136,6 +140,7 @@ impl CaseRunner<'_> {
             signs: Arc::clone(&case.guards),
             inconclusive: None,
             waits: Vec::new(),
+            advice: Default::default(),
         };
         let flow = self.run_steps(&case.steps, String::new(), &mut state).await;
         if matches!(flow, Flow::Continue) {
@@ -151,6 +156,7 @@ impl CaseRunner<'_> {
         outcome.arms = state.arms;
         outcome.steps = state.steps;
         outcome.waits = state.waits;
+        outcome.advice = state.advice;
         if !self.keep_exchanges && !outcome.failed() && !outcome.inconclusive() {
             outcome.steps.iter_mut().for_each(|s| s.exchange = None);
         }
@@ -337,9 +343,21 @@ impl CaseRunner<'_> {
         if let Some(recorder) = self.recorder {
             recorder.exchanged(&state.id, step, &state.scope, &record, &response);
         }
-        for issued in collect_issued(&response, &state.secret_paths) {
+        let issued = collect_issued(&response, &state.secret_paths);
+        let issued_any = !issued.is_empty();
+        for issued in issued {
             state.scope.learn(issued);
         }
+        let exchange = (&record, &response);
+        observe(
+            &mut state.advice,
+            step,
+            index,
+            exchange,
+            issued_any,
+            self.masker,
+            &state.scope,
+        );
         let failed_before = state.failures.len();
         let keys = self.keys_for(step).await;
         record_checks(&step.checks, &response, index, &keys, state);

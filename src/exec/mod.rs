@@ -3,6 +3,7 @@
 //!
 //! Never prints: everything it does goes out as [`RunEvent`]s to an [`EventSink`].
 
+mod advice;
 mod capture;
 mod case;
 mod client;

@@ -183,6 +183,8 @@ pub struct CaseOutcome {
     pub arms: Vec<ArmTaken>,
     /// Waits for throttling servers, in order.
     pub waits: Vec<WaitRecord>,
+    /// What the case's exchanges show for advisories (masked).
+    pub advice: crate::advise::CaseAdvice,
 }
 
 impl CaseOutcome {
@@ -205,6 +207,7 @@ impl CaseOutcome {
         for w in &mut self.waits {
             masker.mask_in_place(&mut w.reason);
         }
+        self.advice.mask(masker);
         for f in &mut self.failures {
             masker.mask_in_place(&mut f.message);
             for s in [&mut f.expected, &mut f.actual, &mut f.diff]
@@ -237,6 +240,7 @@ impl CaseOutcome {
             failures: Vec::new(),
             arms: Vec::new(),
             waits: Vec::new(),
+            advice: Default::default(),
         }
     }
 

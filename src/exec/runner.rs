@@ -22,6 +22,7 @@ use super::outcome::{CaseOutcome, CaseStatus};
 use super::recorder::ExchangeRecorder;
 use super::schedule::{Slot, schedule};
 use super::send::{DEFAULT_MAX_BODY, SendLimits};
+use crate::advise::{AdviseOptions, Advisory, AdvisoryLedger};
 use crate::mask::Masker;
 use crate::otp::WindowStore;
 use crate::plan::{CasePlan, Plan};
@@ -80,6 +81,8 @@ pub struct RunOptions {
     pub deadline: Option<Duration>,
     /// Told of every exchange, in clear (the replay stage records with it).
     pub recorder: Option<Arc<dyn ExchangeRecorder>>,
+    /// Advisories: which to silence, which fail the run, which probes to run.
+    pub advise: AdviseOptions,
 }
 
 impl Default for RunOptions {
@@ -98,6 +101,7 @@ impl Default for RunOptions {
             stop: None,
             deadline: None,
             recorder: None,
+            advise: AdviseOptions::default(),
         }
     }
 }
@@ -123,12 +127,21 @@ pub struct RunSummary {
     pub waited: Duration,
     /// Wall time of the run.
     pub duration: Duration,
+    /// Security advisories, deduplicated per spec, in plan order (`--allow`ed ones left
+    /// out).
+    pub advisories: Vec<Advisory>,
 }
 
 impl RunSummary {
-    /// Whether every case that ran passed and none is inconclusive or interrupted.
+    /// Whether every case that ran passed, none is inconclusive or interrupted, and no
+    /// advisory is denied (`--deny-advisories`).
     pub fn success(&self) -> bool {
-        self.failed == 0 && self.inconclusive == 0 && self.interrupted == 0
+        self.failed == 0 && self.inconclusive == 0 && self.interrupted == 0 && self.denied() == 0
+    }
+
+    /// Advisories that `--deny-advisories` turns into failures.
+    pub fn denied(&self) -> usize {
+        self.advisories.iter().filter(|a| a.denied).count()
     }
 
     /// Cases that ran to a verdict (passed or failed).
@@ -269,6 +282,12 @@ pub async fn run_plan(
     let stop = stop_requested(options.stop.clone());
     let deadline = deadline_passed(options.deadline);
     tokio::pin!(stop, deadline);
+    let mut ledger = AdvisoryLedger::new(options.advise.clone());
+    let order_of: std::collections::HashMap<&str, usize> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (_, c))| (c.id.as_str(), i))
+        .collect();
     let mut started_cases: HashSet<String> = HashSet::new();
     let mut reported: HashSet<String> = HashSet::new();
     loop {
@@ -307,6 +326,12 @@ pub async fn run_plan(
             check.check(case, &mut outcome);
         }
         summary.count(&outcome.status);
+        let steps: Vec<String> = outcome.steps.iter().map(|s| s.name.clone()).collect();
+        let order = order_of
+            .get(case.id.as_str())
+            .copied()
+            .unwrap_or(usize::MAX);
+        ledger.record(order, &outcome.spec, &outcome.id, &steps, &outcome.advice);
         reported.insert(case.id.clone());
         emit(RunEvent::CaseFinished {
             case,
@@ -339,6 +364,7 @@ pub async fn run_plan(
     }
     (summary.waits, summary.waited) = guard.waited();
     summary.duration = started.elapsed();
+    summary.advisories = ledger.finish();
     emit(RunEvent::RunFinished { summary: &summary });
     Ok(summary)
 }

@@ -97,6 +97,12 @@ pub enum Verdict {
         /// Why it survived, when known.
         reason: Option<String>,
     },
+    /// An advisory-only mutant every case passed on, as it should, and the advisory
+    /// that marks it was raised: caught, not a survivor.
+    AdvisoryRaised {
+        /// The advisory's id.
+        id: String,
+    },
     /// A variant every case passed on: the spec tolerates what the document leaves open.
     Passed,
     /// A variant some case failed on: the spec asserts more than its document promises.
@@ -200,7 +206,10 @@ impl SpecMatrix {
             match r.deviation.kind {
                 DeviationKind::Mutant => {
                     score.mutants += 1;
-                    score.killed += usize::from(matches!(r.verdict, Verdict::Killed { .. }));
+                    score.killed += usize::from(matches!(
+                        r.verdict,
+                        Verdict::Killed { .. } | Verdict::AdvisoryRaised { .. }
+                    ));
                 }
                 DeviationKind::Variant => {
                     score.variants += 1;

@@ -53,6 +53,8 @@ pub(crate) enum JobOutcome {
         failed: Vec<CaseOutcome>,
         ran: usize,
         skipped: Vec<(String, String)>,
+        /// The ids of the advisories the run raised.
+        advisories: Vec<String>,
     },
     /// The server or client could not be set up.
     Error(String),
@@ -120,6 +122,7 @@ pub async fn run_matrix(plans: &[Plan], options: &MutateOptions) -> Result<Matri
                         failed,
                         ran,
                         skipped,
+                        ..
                     } => {
                         row.cases_run = ran;
                         row.skipped = skipped;
@@ -133,7 +136,7 @@ pub async fn run_matrix(plans: &[Plan], options: &MutateOptions) -> Result<Matri
                 };
             }
             Some(deviation) => {
-                let verdict = verdict(deviation.kind, outcome);
+                let verdict = verdict(deviation.kind, deviation.advisory, outcome);
                 row.results.push(DeviationResult {
                     deviation: (&deviation).into(),
                     verdict,
@@ -144,13 +147,19 @@ pub async fn run_matrix(plans: &[Plan], options: &MutateOptions) -> Result<Matri
     Ok(matrix)
 }
 
-pub(crate) fn verdict(kind: DeviationKind, outcome: JobOutcome) -> Verdict {
-    let failed = match outcome {
-        JobOutcome::Ran { failed, .. } => failed,
+pub(crate) fn verdict(kind: DeviationKind, advisory: Option<&str>, outcome: JobOutcome) -> Verdict {
+    let (failed, advisories) = match outcome {
+        JobOutcome::Ran {
+            failed, advisories, ..
+        } => (failed, advisories),
         JobOutcome::Error(e) => return Verdict::Error(e),
     };
+    let raised = advisory.filter(|id| advisories.iter().any(|a| a == id));
     match (kind, failed.is_empty()) {
-        (DeviationKind::Mutant, true) => Verdict::Survived { reason: None },
+        (DeviationKind::Mutant, true) => match raised {
+            Some(id) => Verdict::AdvisoryRaised { id: id.to_string() },
+            None => Verdict::Survived { reason: None },
+        },
         (DeviationKind::Mutant, false) => Verdict::Killed {
             by: failed.into_iter().map(|o| local_id(&o)).collect(),
         },
@@ -190,10 +199,11 @@ async fn run_job(job: &Job<'_>, options: &RunOptions) -> JobOutcome {
     let result = run_plan(job.plan, &[target], options, &mut collector, None).await;
     server.shutdown().await;
     match result {
-        Ok(_) => JobOutcome::Ran {
+        Ok(summary) => JobOutcome::Ran {
             failed: collector.failed,
             ran: collector.ran,
             skipped: collector.skipped,
+            advisories: summary.advisories.into_iter().map(|a| a.id).collect(),
         },
         Err(e) => JobOutcome::Error(e.to_string()),
     }

@@ -22,6 +22,10 @@ pub struct Faults {
     pub reverse_key_order: bool,
     /// Mutant, every API: how passwords are compared (the default is exactly).
     pub password_check: PasswordCheck,
+    /// Advisory-only mutant, every API: answers carry no `Cache-Control: no-store`.
+    pub cacheable_answers: bool,
+    /// Advisory-only mutant, every API: JSON bodies are served as `text/html`.
+    pub json_as_html: bool,
 }
 
 /// How a reference compares a given password with the account's.
@@ -426,6 +430,8 @@ pub struct PayrollFaults {
     pub omit_error_message: bool,
     /// Mutant: the success body echoes the password.
     pub echo_password: bool,
+    /// Advisory-only mutant: tokens are signed with the well-known secret `secret`.
+    pub weak_jwt_secret: bool,
 }
 
 impl Default for PayrollFaults {
@@ -451,6 +457,7 @@ impl Default for PayrollFaults {
             unknown_user_unauthorized: false,
             omit_error_message: false,
             echo_password: false,
+            weak_jwt_secret: false,
         }
     }
 }

@@ -28,8 +28,12 @@ const PASSWORD: &str = "Password";
 pub(crate) fn routes(context: &Context, faults: PayrollFaults) -> Vec<Route> {
     let state = Payroll {
         accounts: context.accounts.clone(),
+        key: if faults.weak_jwt_secret {
+            JwtKey::from_secret(b"secret")
+        } else {
+            JwtKey::random()
+        },
         faults,
-        key: JwtKey::random(),
         render: context.render,
     };
     vec![Route {

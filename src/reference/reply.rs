@@ -35,6 +35,8 @@ pub(crate) fn refuse_unless_post(method: &str) -> Option<ResponseTemplate> {
 pub(crate) struct Render {
     /// Reverse the keys of every object.
     pub(crate) reverse_keys: bool,
+    /// Serve JSON as `text/html` (an advisory-only mutant).
+    pub(crate) json_as_html: bool,
 }
 
 impl Render {
@@ -46,6 +48,11 @@ impl Render {
     /// `body` as compact JSON with the given content type.
     pub(crate) fn json_as(self, status: u16, body: &Value, content_type: &str) -> ResponseTemplate {
         let text = self.ordered(body).to_string();
+        let content_type = if self.json_as_html {
+            "text/html; charset=utf-8"
+        } else {
+            content_type
+        };
         empty(status).set_body_raw(text.into_bytes(), content_type)
     }
 

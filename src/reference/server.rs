@@ -155,6 +155,7 @@ pub(crate) async fn serve_with_clock(
         base_url: format!("http://{address}"),
         render: Render {
             reverse_keys: options.faults.reverse_key_order,
+            json_as_html: options.faults.json_as_html,
         },
     };
     let routes: Arc<[Route]> = routes(api, &context, &options.faults).into();
@@ -166,6 +167,7 @@ pub(crate) async fn serve_with_clock(
         activity: activity.clone(),
         guard,
         latency: options.latency,
+        no_store: !options.faults.cacheable_answers,
     };
     let server = MockServer::builder()
         .listener(listener)
@@ -315,6 +317,9 @@ struct Counted {
     /// The route as the rate limiter keys it: method and path pattern.
     route: String,
     latency: Option<Duration>,
+    /// Whether answers say `Cache-Control: no-store` (RFC 6749 §5.1: answers carrying
+    /// credentials must not be cached).
+    no_store: bool,
 }
 
 impl Respond for Counted {
@@ -323,6 +328,11 @@ impl Respond for Counted {
         let answer = match &self.guard {
             Some(guard) => guard.respond(&self.route, &self.handler, request),
             None => self.handler.answer(request),
+        };
+        let answer = if self.no_store {
+            answer.insert_header("cache-control", "no-store")
+        } else {
+            answer
         };
         match self.latency {
             Some(latency) => answer.set_delay(latency),
@@ -337,6 +347,7 @@ struct Mounts {
     activity: Arc<Activity>,
     guard: Option<Arc<Guard>>,
     latency: Option<Duration>,
+    no_store: bool,
 }
 
 impl Mounts {
@@ -351,6 +362,7 @@ impl Mounts {
                         guard: self.guard.clone(),
                         route: format!("{verb} {}", route.path),
                         latency: self.latency,
+                        no_store: self.no_store,
                     })
                     .mount(server)
                     .await;

@@ -90,6 +90,13 @@ impl JwtKey {
         }
     }
 
+    /// A fixed secret (the weak-secret advisory's mutant).
+    pub(crate) fn from_secret(secret: &[u8]) -> Self {
+        Self {
+            secret: secret.to_vec(),
+        }
+    }
+
     fn mac(&self) -> Hmac<Sha256> {
         // HMAC takes keys of any length; this cannot fail.
         <Hmac<Sha256> as KeyInit>::new_from_slice(&self.secret)

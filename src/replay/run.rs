@@ -104,6 +104,7 @@ async fn spec_row(
             failed,
             ran,
             skipped,
+            ..
         } => {
             row.cases_run = ran;
             row.skipped = skipped;
@@ -207,6 +208,7 @@ async fn run_once(plan: &Plan, target: &Url, options: &RunOptions) -> JobOutcome
             failed: collector.failed,
             ran: collector.ran,
             skipped: collector.skipped,
+            advisories: Vec::new(),
         },
         Err(e) => JobOutcome::Error(e.to_string()),
     }
@@ -287,6 +289,7 @@ async fn replay_all(
                 },
                 Ok(script) => verdict(
                     op.info.kind,
+                    None,
                     replay(plan, index, script, target, &options.run).await,
                 ),
             };

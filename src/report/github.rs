@@ -72,14 +72,19 @@ impl<W: Write> GithubReporter<W> {
     }
 
     fn finish(&mut self, summary: &crate::exec::RunSummary) -> std::io::Result<()> {
+        write!(
+            self.out,
+            "{}",
+            super::advisories::advisory_annotations(&summary.advisories)
+        )?;
+        self.out.flush()?;
         let Some(path) = &self.options.summary else {
             return Ok(());
         };
         let coverage = coverage_rows(&self.coverage);
-        append_summary(
-            path,
-            &summary_markdown(&totals_line(summary), &self.listed, &coverage),
-        )
+        let mut markdown = summary_markdown(&totals_line(summary), &self.listed, &coverage);
+        markdown.push_str(&super::advisories::advisories_markdown(&summary.advisories));
+        append_summary(path, &markdown)
     }
 }
 

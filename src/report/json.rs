@@ -53,6 +53,10 @@ pub struct JsonReport {
     /// Snapshot files created, updated, missing, changed or stale (`--snapshots`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub snapshots: Vec<SnapshotReport>,
+    /// Security advisories, beside pass and fail: deduplicated per spec, in plan order
+    /// (left out when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advisories: Vec<super::advisories::AdvisoryReport>,
 }
 
 /// The program that wrote a report.
@@ -325,6 +329,7 @@ impl JsonReporter {
                 cases: Vec::new(),
                 coverage: Vec::new(),
                 snapshots: Vec::new(),
+                advisories: Vec::new(),
             },
             coverage: CoverageSink::new(),
         }
@@ -360,6 +365,7 @@ impl EventSink for JsonReporter {
             }
             RunEvent::RunFinished { summary } => {
                 self.report.totals = totals(summary);
+                self.report.advisories = summary.advisories.iter().map(Into::into).collect();
                 self.report.duration_ms = millis(summary.duration);
             }
             RunEvent::Notice(_) => {}
@@ -389,6 +395,7 @@ impl JsonReport {
             waits: self.totals.waits,
             waited: Duration::from_millis(self.totals.waited_ms),
             duration: Duration::from_millis(self.duration_ms),
+            advisories: self.advisories.iter().map(|a| a.advisory()).collect(),
         }
     }
 

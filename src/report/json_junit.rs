@@ -52,6 +52,9 @@ pub fn junit_from_report(report: &JsonReport, required: bool) -> Result<String, 
             suite.add_test_case(tc);
         }
     }
+    let advisories: Vec<crate::advise::Advisory> =
+        report.advisories.iter().map(|a| a.advisory()).collect();
+    suites.extend(super::advisories::advisories_suite(&advisories));
     let mut junit = Report::new("conform");
     junit.set_time(Duration::from_millis(report.duration_ms));
     junit.add_test_suites(suites);

@@ -102,6 +102,7 @@ pub fn merge_reports(reports: &[(PathBuf, JsonReport)]) -> Result<JsonReport, Me
     let mut coverage = CoverageSink::new();
     let mut targets = Vec::new();
     let mut snapshots = Vec::new();
+    let mut advisories: Vec<super::advisories::AdvisoryReport> = Vec::new();
     for (file, report) in reports {
         for case in &report.cases {
             if let Some(first) = seen.insert(&case.id, file) {
@@ -127,6 +128,7 @@ pub fn merge_reports(reports: &[(PathBuf, JsonReport)]) -> Result<JsonReport, Me
             }
         }
         snapshots.extend(report.snapshots.iter().cloned());
+        merge_advisories(&mut advisories, &report.advisories);
     }
     let (started_at, duration_ms) = span(reports.iter().map(|(_, r)| r));
     Ok(JsonReport {
@@ -142,7 +144,22 @@ pub fn merge_reports(reports: &[(PathBuf, JsonReport)]) -> Result<JsonReport, Me
         cases,
         coverage: coverage_reports(&coverage),
         snapshots,
+        advisories,
     })
+}
+
+/// Adds a partition's advisories: one per spec and id, the first partition's sighting
+/// kept and the counts summed.
+fn merge_advisories(
+    into: &mut Vec<super::advisories::AdvisoryReport>,
+    more: &[super::advisories::AdvisoryReport],
+) {
+    for a in more {
+        match into.iter_mut().find(|b| b.spec == a.spec && b.id == a.id) {
+            Some(kept) => kept.count += a.count,
+            None => into.push(a.clone()),
+        }
+    }
 }
 
 /// What is odd about a set of partition reports, in words: shards missing or given

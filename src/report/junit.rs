@@ -71,8 +71,13 @@ impl JunitReporter {
 
 impl EventSink for JunitReporter {
     fn event(&mut self, event: &RunEvent<'_>) -> Result<(), ReportError> {
-        if let RunEvent::CaseFinished { case, outcome } = event {
-            self.record(case, outcome);
+        match event {
+            RunEvent::CaseFinished { case, outcome } => self.record(case, outcome),
+            RunEvent::RunFinished { summary } => {
+                self.suites
+                    .extend(super::advisories::advisories_suite(&summary.advisories));
+            }
+            RunEvent::RunStarted { .. } | RunEvent::Notice(_) => {}
         }
         Ok(())
     }

@@ -80,6 +80,7 @@ fn render_spec(out: &mut String, spec: &SpecMatrix, color: bool) {
                     .clone()
                     .unwrap_or_else(|| "no case failed".to_string()),
             ),
+            Verdict::AdvisoryRaised { id } => ("advisory", Style::Good, format!("raised: {id}")),
             Verdict::Passed => ("passed", Style::Good, String::new()),
             Verdict::FalselyFailed { cases } => {
                 ("FAILED", Style::Bad, format!("falsely, in {}", ids(cases)))

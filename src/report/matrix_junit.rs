@@ -42,7 +42,9 @@ fn spec_suite(spec: &SpecMatrix) -> TestSuite {
     suite.add_test_case(testcase(spec, "baseline".into(), baseline, None));
     for r in &spec.results {
         let status = match &r.verdict {
-            Verdict::Killed { .. } | Verdict::Passed => TestCaseStatus::success(),
+            Verdict::Killed { .. } | Verdict::Passed | Verdict::AdvisoryRaised { .. } => {
+                TestCaseStatus::success()
+            }
             Verdict::Survived { reason } => failure(
                 "survived",
                 format!(
@@ -62,6 +64,7 @@ fn spec_suite(spec: &SpecMatrix) -> TestSuite {
         let name = format!("{}/{}", r.deviation.kind.name(), r.deviation.id);
         let killers = match &r.verdict {
             Verdict::Killed { by } => Some(by.join(",")),
+            Verdict::AdvisoryRaised { id } => Some(format!("advisory:{id}")),
             _ => None,
         };
         let mut tc = testcase(spec, name, status, killers);

@@ -2,6 +2,7 @@
 //! machines (JUnit, JSON, GitHub Actions) and `cargo test`. Reporters only see masked
 //! outcomes.
 
+mod advisories;
 mod coverage;
 mod details;
 mod github;
@@ -15,6 +16,10 @@ mod matrix_junit;
 mod progress;
 mod terminal;
 
+pub use advisories::{
+    ADVISORY_SUITE, AdvisoryReport, advisories_markdown, advisories_section, advisories_suite,
+    advisory_annotations, advisory_count,
+};
 pub use coverage::{ArmCoverage, CoverageSink};
 pub use details::{exchange_text, failure_details};
 pub use github::{GithubOptions, GithubReporter, annotation_path, coverage_rows, github_case};

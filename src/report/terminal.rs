@@ -55,6 +55,10 @@ impl<W: Write> TerminalReporter<W> {
         if summary.interrupted > 0 {
             line.push_str(&format!(", {} interrupted", summary.interrupted));
         }
+        let advisories = super::advisories::advisory_count(&summary.advisories);
+        if !advisories.is_empty() {
+            line.push_str(&format!(", {advisories}"));
+        }
         if summary.waits > 0 {
             line.push_str(&format!(
                 "; waited {} time{} ({:.1} s)",
@@ -79,6 +83,11 @@ impl<W: Write> TerminalReporter<W> {
             )?;
         }
         writeln!(self.out, "\n{}", Self::summary_line(summary))?;
+        write!(
+            self.out,
+            "{}",
+            super::advisories::advisories_section(&summary.advisories)
+        )?;
         self.out.flush()
     }
 

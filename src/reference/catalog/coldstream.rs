@@ -13,6 +13,13 @@ pub(super) fn deviations() -> Vec<Deviation> {
     let m = |id, description, edit: Edit| Deviation::mutant(API, id, description, edit);
     let v = |id, description, edit: Edit| Deviation::variant(API, id, description, edit);
     vec![
+        Deviation::advisory_only(
+            API,
+            "no-cache-control",
+            "token-cacheable",
+            "answers carrying a JWT have no Cache-Control: no-store — the document is silent on caching, so no case fails; only the token-cacheable advisory catches it",
+            |f| f.cacheable_answers = true,
+        ),
         m(
             "bypass-2fa",
             "an MFA account gets the JWT beside the mfaToken — \"It is possible to get a mfaToken response if the user enabled MFA\"",

@@ -38,6 +38,9 @@ pub struct Deviation {
     pub description: &'static str,
     /// The switches that produce it.
     pub faults: Faults,
+    /// For a mutant that breaks no documented promise, only a rule of login security:
+    /// the advisory (`json-as-html`) that must catch it instead of a failing case.
+    pub advisory: Option<&'static str>,
 }
 
 impl Deviation {
@@ -49,6 +52,20 @@ impl Deviation {
         edit: Edit,
     ) -> Self {
         Self::new(api, id, DeviationKind::Mutant, description, edit)
+    }
+
+    /// A mutant of `api` that only advisory `advisory` can catch: the document promises
+    /// nothing it breaks.
+    pub(super) fn advisory_only(
+        api: Api,
+        id: &'static str,
+        advisory: &'static str,
+        description: &'static str,
+        edit: Edit,
+    ) -> Self {
+        let mut d = Self::new(api, id, DeviationKind::Mutant, description, edit);
+        d.advisory = Some(advisory);
+        d
     }
 
     /// A conformant variant of `api` made by `edit` on the correct behaviour.
@@ -76,6 +93,7 @@ impl Deviation {
             kind,
             description,
             faults,
+            advisory: None,
         }
     }
 
@@ -166,6 +184,31 @@ mod tests {
             assert!(mutants >= 10, "{api}: {mutants} mutants");
             assert!(variants >= 3, "{api}: {variants} variants");
         }
+    }
+
+    #[test]
+    fn advisory_only_mutants_name_a_known_advisory() {
+        let marked: Vec<String> = catalog()
+            .iter()
+            .filter_map(|d| {
+                let id = d.advisory?;
+                assert_eq!(d.kind, DeviationKind::Mutant, "{}", d.qualified_id());
+                assert!(
+                    crate::advise::rule(id).is_some(),
+                    "{}: {id}",
+                    d.qualified_id()
+                );
+                Some(d.qualified_id())
+            })
+            .collect();
+        assert_eq!(
+            marked,
+            [
+                "rocketchat/json-as-html",
+                "payroll/weak-jwt-secret",
+                "coldstream/no-cache-control"
+            ]
+        );
     }
 
     #[test]

@@ -11,6 +11,13 @@ pub(super) fn deviations() -> Vec<Deviation> {
     let m = |id, description, edit: Edit| Deviation::mutant(API, id, description, edit);
     let v = |id, description, edit: Edit| Deviation::variant(API, id, description, edit);
     vec![
+        Deviation::advisory_only(
+            API,
+            "weak-jwt-secret",
+            "jwt-weak-secret",
+            "tokens are HS256-signed with the well-known secret `secret` — the document promises only a JWT, so no case fails; only the jwt-weak-secret advisory catches it",
+            |f| f.payroll.weak_jwt_secret = true,
+        ),
         m(
             "token-lives-1h",
             "the JWT expires after 60 minutes — \"Your authentification token, works for the next 30 minutes\"",

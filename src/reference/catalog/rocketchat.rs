@@ -11,6 +11,13 @@ pub(super) fn deviations() -> Vec<Deviation> {
     let m = |id, description, edit: Edit| Deviation::mutant(API, id, description, edit);
     let v = |id, description, edit: Edit| Deviation::variant(API, id, description, edit);
     vec![
+        Deviation::advisory_only(
+            API,
+            "json-as-html",
+            "json-as-html",
+            "JSON answers are served as text/html — the document names no Content-Type, so no case fails; only the json-as-html advisory catches it",
+            |f| f.json_as_html = true,
+        ),
         m(
             "form-rejected",
             "form bodies are not read — \"Example Call - As Form Data: curl … -d \\\"user=myusername&password=mypassword\\\"\"",
