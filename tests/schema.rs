@@ -18,48 +18,54 @@ use serde_json::Value;
 
 /// Bad specs the schema must reject: wrong keys, types, forms and counts.
 const STRUCTURAL_SPECS: &[&str] = &[
-    "bad_status",             // 999 is no status code
-    "empty_branch",           // a branch needs at least one arm
-    "jwt_not_a_mapping",      // `jwt: exp`
-    "missing_document",       // `document` is required
-    "missing_id",             // a case's `id` is required
-    "missing_path",           // a path assertion's `path` is required
-    "missing_section",        // `section` is required
-    "missing_when",           // an arm's `when` is required
-    "no_cases",               // `cases: []`
-    "steps_not_a_list",       // a case's `steps` given a mapping
-    "throttled_without_when", // `throttled:` needs `when`
-    "two_bodies",             // `json` and `body` together
-    "unknown_account",        // `account` is `primary` or `two_factor`
-    "unknown_key",            // `stauts`
-    "wrong_type",             // `tags` is a list
+    "bad_status",                // 999 is no status code
+    "empty_branch",              // a branch needs at least one arm
+    "jwt_not_a_mapping",         // `jwt: exp`
+    "jwt_signature_two_sources", // `key` and `jwks_path` together
+    "missing_document",          // `document` is required
+    "missing_id",                // a case's `id` is required
+    "missing_path",              // a path assertion's `path` is required
+    "missing_section",           // `section` is required
+    "missing_when",              // an arm's `when` is required
+    "no_cases",                  // `cases: []`
+    "steps_not_a_list",          // a case's `steps` given a mapping
+    "throttled_without_when",    // `throttled:` needs `when`
+    "two_bodies",                // `json` and `body` together
+    "unknown_account",           // `account` is `primary` or `two_factor`
+    "unknown_key",               // `stauts`
+    "wrong_type",                // `tags` is a list
 ];
 
 /// Bad specs the schema cannot see: they are well-formed and wrong in meaning.
 const SEMANTIC_SPECS: &[&str] = &[
-    "bad_duration",             // `fast` is text; durations are parsed by the plan
-    "bad_fallback_method",      // methods may be templates (`{{ vars.login_method }}`)
-    "bad_jsonpath",             // RFC 9535 syntax
-    "bad_regex",                // regex syntax
-    "bad_schema",               // an inline schema is free JSON
-    "code_without_account",     // templates
-    "content_type_line_break",  // control characters are checked once vars are filled
-    "duplicate_case",           // uniqueness of ids across cases
-    "generated_value_expected", // templates
-    "header_control_character", // control characters are checked once vars are filled
-    "header_line_break",        // control characters are checked once vars are filled
-    "schema_inline_file_ref",   // where a `$ref` points is checked against the file system
-    "schema_ref_outside",       // where a `$ref` points is checked against the file system
-    "schema_symlink",           // where a symlink points is checked against the file system
-    "several_errors",           // templates, JSONPath, regex, captures, media type text
-    "spec_name_absolute",       // a name is text; its use as a directory is checked by the plan
-    "spec_name_parent",         // a name is text; its use as a directory is checked by the plan
-    "unclosed_template",        // templates
-    "unknown_arm",              // arm names are defined elsewhere in the case
-    "unknown_capture",          // captures of earlier steps
-    "unknown_matcher",          // the `json` body is free JSON
-    "unknown_use",              // step names are defined elsewhere in the spec
-    "unknown_variable",         // templates
+    "bad_duration",              // `fast` is text; durations are parsed by the plan
+    "bad_fallback_method",       // methods may be templates (`{{ vars.login_method }}`)
+    "bad_jsonpath",              // RFC 9535 syntax
+    "bad_regex",                 // regex syntax
+    "bad_schema",                // an inline schema is free JSON
+    "code_without_account",      // templates
+    "content_type_line_break",   // control characters are checked once vars are filled
+    "duplicate_case",            // uniqueness of ids across cases
+    "generated_value_expected",  // templates
+    "header_control_character",  // control characters are checked once vars are filled
+    "header_line_break",         // control characters are checked once vars are filled
+    "jwt_alg_none",              // `alg` names are free text; `none` is refused by the plan
+    "jwt_unknown_signing_key",   // key names are defined in the profile
+    "response_value_bad_path",   // a `{{ $… }}` JSONPath inside a template
+    "response_value_in_request", // templates: `$…` only in expectations
+    "response_value_static",     // templates: only `vars.*` in a `jwks_path`
+    "schema_inline_file_ref",    // where a `$ref` points is checked against the file system
+    "schema_ref_outside",        // where a `$ref` points is checked against the file system
+    "schema_symlink",            // where a symlink points is checked against the file system
+    "several_errors",            // templates, JSONPath, regex, captures, media type text
+    "spec_name_absolute",        // a name is text; its use as a directory is checked by the plan
+    "spec_name_parent",          // a name is text; its use as a directory is checked by the plan
+    "unclosed_template",         // templates
+    "unknown_arm",               // arm names are defined elsewhere in the case
+    "unknown_capture",           // captures of earlier steps
+    "unknown_matcher",           // the `json` body is free JSON
+    "unknown_use",               // step names are defined elsewhere in the spec
+    "unknown_variable",          // templates
 ];
 
 /// Bad specs refused before there is a YAML value to validate.
@@ -74,6 +80,7 @@ const STRUCTURAL_PROFILES: &[&str] = &[
     "totp_algorithm",        // MD5
     "totp_digits",           // 10 > 9
     "totp_period",           // > 3600
+    "key_two_kinds",         // `hmac` and `jwks_url` in one key
     "two_code_sources",      // `totp_secret` and `code`
     "unknown_account",       // `admin`
     "unknown_key",           // `pasword`
@@ -82,11 +89,14 @@ const STRUCTURAL_PROFILES: &[&str] = &[
 
 /// Bad profiles the schema cannot see.
 const SEMANTIC_PROFILES: &[&str] = &[
-    "bad_totp",          // base32 is checked once `${ENV}` is expanded
-    "missing_env",       // the environment
-    "secret_secure_key", // `${` not closed: environment syntax
-    "secret_totp_line",  // base32
-    "secret_vars",       // `${TOKEN SUFFIX}`: environment syntax
+    "bad_totp",              // base32 is checked once `${ENV}` is expanded
+    "key_bad_pem",           // PEM text is parsed when the profile is resolved
+    "key_jwks_without_keys", // the JWKS file is read when the profile is resolved
+    "key_unreadable_file",   // the file system
+    "missing_env",           // the environment
+    "secret_secure_key",     // `${` not closed: environment syntax
+    "secret_totp_line",      // base32
+    "secret_vars",           // `${TOKEN SUFFIX}`: environment syntax
 ];
 
 /// Bad profiles refused before there is a YAML value to validate.

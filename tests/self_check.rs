@@ -101,6 +101,7 @@ fn run_trial(plan: &Plan, case: &CasePlan, target: &Url, root: &Path) -> Result<
         masker: &masker,
         guard: &guard,
         limits: Default::default(),
+        keys: &conform::exec::KeyCache::new(),
     };
     let outcome = runtime.block_on(runner.run_case(case));
     if outcome.status != CaseStatus::Passed {

@@ -1,9 +1,14 @@
-//! Evaluating `jwt:` checks: signed, claims present, payload subset, lifetime window.
+//! Evaluating `jwt:` checks: signed (and verified when a key is named), header, claims
+//! present, payload subset, audience, issuer, and the time windows.
 
 use serde_json::Value;
 
 use super::json_body::eval_matcher;
 use super::jwt::check_signed;
+use super::jwt_claims::{
+    eval_audience, eval_header, eval_issuer, eval_lifetime, human_seconds, window_seconds,
+};
+use super::jwt_signature::eval_signature;
 use super::outcome::Resolve;
 use crate::otp::now_unix;
 use crate::plan::JwtCheck;
@@ -24,6 +29,10 @@ pub fn eval_jwt_at(
     now: u64,
 ) -> Result<(), String> {
     let jwt = check_signed(token)?;
+    eval_header(&jwt.header, &check.header, resolve)?;
+    if let Some(signature) = &check.signature {
+        eval_signature(token, &jwt.header, signature, resolve)?;
+    }
     let missing: Vec<&str> = check
         .claims
         .iter()
@@ -38,6 +47,12 @@ pub fn eval_jwt_at(
         if let Some(first) = failures.first() {
             return Err(format!("the JWT payload: {}", first.message));
         }
+    }
+    if let Some(audience) = &check.audience {
+        eval_audience(&jwt.payload, audience, resolve)?;
+    }
+    if let Some(issuer) = &check.issuer {
+        eval_issuer(&jwt.payload, issuer, resolve)?;
     }
     // A token that only becomes valid later authorizes nothing now (a minute of clock skew
     // is allowed).
@@ -60,15 +75,15 @@ pub fn eval_jwt_at(
             human_seconds(now as f64 - exp)
         ));
     }
-    if let Some((window, tolerance)) = check.expires_in {
+    if let Some(window) = &check.expires_in {
+        let (wanted, tolerance) = window_seconds(window, "expires_in", resolve)?;
         let exp = match jwt.payload.get("exp") {
             Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
             Some(_) => return Err("the JWT `exp` claim is not a number".to_string()),
             None => return Err("the JWT has no `exp` claim".to_string()),
         };
         let lifetime = exp - now as f64;
-        let wanted = window.as_secs_f64();
-        if (lifetime - wanted).abs() > tolerance.as_secs_f64() {
+        if (lifetime - wanted).abs() > tolerance {
             // `exp` is in seconds (RFC 7519); milliseconds put it ~50,000 years ahead.
             let hint = if exp > 1e11 {
                 " (`exp` looks like milliseconds; JWT times are seconds)"
@@ -79,27 +94,20 @@ pub fn eval_jwt_at(
                 "the JWT expires in {}, expected {} ± {}{hint}",
                 human_seconds(lifetime),
                 human_seconds(wanted),
-                human_seconds(tolerance.as_secs_f64())
+                human_seconds(tolerance)
             ));
         }
     }
-    Ok(())
-}
-
-fn human_seconds(s: f64) -> String {
-    let sign = if s < 0.0 { "-" } else { "" };
-    let s = s.abs().round() as u64;
-    match (s / 60, s % 60) {
-        (0, sec) => format!("{sign}{sec}s"),
-        (m, 0) => format!("{sign}{m}m"),
-        (m, sec) => format!("{sign}{m}m{sec}s"),
+    if let Some(window) = &check.lifetime {
+        eval_lifetime(&jwt.payload, window, resolve)?;
     }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Template;
+    use crate::plan::{Template, Window};
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use std::time::Duration;
@@ -110,6 +118,13 @@ mod tests {
             t.as_literal()
                 .map(Value::String)
                 .ok_or_else(|| "no vars".into())
+        }
+    }
+
+    fn window(want: u64, tolerance: u64) -> Window {
+        Window {
+            want: Duration::from_secs(want).into(),
+            tolerance: Duration::from_secs(tolerance).into(),
         }
     }
 
@@ -127,8 +142,8 @@ mod tests {
         let now = 1_700_000_000;
         let check = JwtCheck {
             claims: vec!["exp".into()],
-            payload: None,
-            expires_in: Some((Duration::from_secs(1800), Duration::from_secs(120))),
+            expires_in: Some(window(1800, 120)),
+            ..JwtCheck::default()
         };
         let ok = token(&format!(r#"{{"user":"u","exp":{}}}"#, now + 1790));
         assert_eq!(eval_jwt_at(&ok, &check, &NoVars, now), Ok(()));
@@ -147,11 +162,7 @@ mod tests {
     #[test]
     fn a_token_expired_on_arrival_fails_any_check() {
         let now = 1_700_000_000;
-        let any = JwtCheck {
-            claims: vec![],
-            payload: None,
-            expires_in: None,
-        };
+        let any = JwtCheck::default();
         let expired = token(&format!(r#"{{"sub":"u","exp":{}}}"#, now - 90));
         assert_eq!(
             eval_jwt_at(&expired, &any, &NoVars, now).unwrap_err(),
@@ -166,11 +177,7 @@ mod tests {
     #[test]
     fn a_token_not_yet_valid_fails_and_milliseconds_are_named() {
         let now = 1_700_000_000;
-        let any = JwtCheck {
-            claims: vec![],
-            payload: None,
-            expires_in: None,
-        };
+        let any = JwtCheck::default();
         let later = token(&format!(r#"{{"nbf":{},"exp":{}}}"#, now + 1800, now + 3600));
         assert_eq!(
             eval_jwt_at(&later, &any, &NoVars, now).unwrap_err(),
@@ -182,7 +189,7 @@ mod tests {
         let skewed = token(&format!(r#"{{"nbf":{},"exp":{}}}"#, now + 30, now + 3600));
         assert_eq!(eval_jwt_at(&skewed, &any, &NoVars, now), Ok(()));
         let window = JwtCheck {
-            expires_in: Some((Duration::from_secs(1800), Duration::from_secs(120))),
+            expires_in: Some(window(1800, 120)),
             ..any
         };
         let ms = token(&format!(r#"{{"exp":{}}}"#, (now + 1800) * 1000));

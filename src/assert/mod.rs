@@ -9,6 +9,8 @@ mod json_body;
 mod json_budget;
 mod jwt;
 mod jwt_check;
+mod jwt_claims;
+mod jwt_signature;
 mod outcome;
 mod path;
 mod response;

@@ -3,7 +3,10 @@
 use serde_json::Value;
 
 use crate::diagnostic::Span;
+use std::sync::Arc;
+
 use crate::plan::{JsonTemplate, Template};
+use crate::profile::KeySet;
 
 /// One failed check: a short title, what is wrong, and optionally expected/actual/diff.
 #[derive(Clone, Debug)]
@@ -66,6 +69,12 @@ impl CheckFailure {
 pub trait Resolve {
     /// Renders a template to a JSON value (a sole capture keeps its type).
     fn value(&self, template: &Template) -> Result<Value, String>;
+
+    /// The key set fetched for a signature check at `location` (a JWKS URL, or a path
+    /// on the target); the exec stage fetches them before the checks run.
+    fn key_set(&self, location: &str) -> Result<Arc<KeySet>, String> {
+        Err(format!("no key set was fetched from `{location}`"))
+    }
 
     /// Renders a template to text.
     fn text(&self, template: &Template) -> Result<String, String> {

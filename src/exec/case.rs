@@ -12,6 +12,7 @@ use super::code_context::after_branch;
 use super::codes::CodeLedger;
 use super::guard::{RunGuard, RunNotice};
 use super::issued::collect_issued;
+use super::jwks::{FetchedKeys, KeyCache};
 use super::outcome::{
     ArmTaken, CaseOutcome, CaseStatus, ExchangeRecord, Failure, FailureKind, RequestRecord,
     ResponseRecord, StepRecord, WaitRecord,
@@ -19,6 +20,7 @@ use super::outcome::{
 use super::request::build_request;
 use super::scope::Scope;
 use super::send::{SendLimits, send};
+use super::step_resolve::StepResolve;
 use super::throttle::{backoff, requested_wait, spent_allowance};
 use crate::assert::{CheckFailure, Response, all_pass, eval_check, render_snapshot};
 use crate::diagnostic::Span;
@@ -52,6 +54,8 @@ pub struct CaseRunner<'a> {
     pub guard: &'a RunGuard,
     /// Connect timeout and body limit of every exchange.
     pub limits: SendLimits,
+    /// JWKS documents fetched for signature checks, once per run.
+    pub keys: &'a KeyCache,
 }
 
 /// Whether to go on after a step.
@@ -328,7 +332,8 @@ impl CaseRunner<'_> {
             state.scope.learn(issued);
         }
         let failed_before = state.failures.len();
-        record_checks(&step.checks, &response, index, state);
+        let keys = self.keys_for(step).await;
+        record_checks(&step.checks, &response, index, &keys, state);
         run_captures(&step.captures, &response, index, state);
         // Recorded once every secret this exchange carries is known: bodies are masked
         // before they are cut to size, so no secret is cut in half and left readable.
@@ -349,7 +354,19 @@ impl CaseRunner<'_> {
         if step.arms.is_empty() {
             return Flow::Continue;
         }
-        self.run_branch(step, &name, &response, index, state).await
+        self.run_branch(step, &name, &response, index, &keys, state)
+            .await
+    }
+
+    /// Fetches (once per run) the key sets the step's checks and arms name.
+    async fn keys_for(&self, step: &StepPlan) -> FetchedKeys {
+        let arms = step
+            .arms
+            .iter()
+            .flat_map(|a| a.when.iter().chain(a.checks.iter()));
+        self.keys
+            .for_checks(self.client, self.base, step.checks.iter().chain(arms))
+            .await
     }
 
     async fn run_branch(
@@ -358,12 +375,17 @@ impl CaseRunner<'_> {
         name: &str,
         response: &Response,
         index: usize,
+        keys: &FetchedKeys,
         state: &mut CaseState,
     ) -> Flow {
         let mut misses = Vec::new();
         let mut chosen = None;
         for arm in &step.arms {
-            match all_pass(&arm.when, response, &state.scope) {
+            match all_pass(
+                &arm.when,
+                response,
+                &StepResolve::new(&state.scope, response, keys),
+            ) {
                 Ok(()) => {
                     chosen = Some(arm);
                     break;
@@ -401,7 +423,7 @@ impl CaseRunner<'_> {
             return Flow::Stop;
         }
         let failed_before = state.failures.len();
-        record_checks(&arm.checks, response, index, state);
+        record_checks(&arm.checks, response, index, keys, state);
         run_captures(&arm.captures, response, index, state);
         if state.failures.len() > failed_before {
             return Flow::Stop;
@@ -514,7 +536,10 @@ impl CaseRunner<'_> {
 /// Whether an answer is a throttled or blocked one: the standard signs (429; 503 with
 /// `Retry-After`; 423 Locked) or the spec's own `throttled:` and `locked:` blocks.
 fn guard_answer(response: &Response, signs: &GuardSigns, scope: &Scope) -> Option<GuardAnswer> {
-    let meets = |checks: &[Check]| !checks.is_empty() && all_pass(checks, response, scope).is_ok();
+    let none = FetchedKeys::new();
+    let resolve = StepResolve::new(scope, response, &none);
+    let meets =
+        |checks: &[Check]| !checks.is_empty() && all_pass(checks, response, &resolve).is_ok();
     if meets(&signs.locked) || response.status == 423 {
         let said = response
             .document()
@@ -548,9 +573,16 @@ fn request_exprs(request: &RequestPlan) -> Vec<Expr> {
         .collect()
 }
 
-fn record_checks(checks: &[Check], response: &Response, index: usize, state: &mut CaseState) {
+fn record_checks(
+    checks: &[Check],
+    response: &Response,
+    index: usize,
+    keys: &FetchedKeys,
+    state: &mut CaseState,
+) {
+    let resolve = StepResolve::new(&state.scope, response, keys);
     for check in checks {
-        for f in eval_check(check, response, &state.scope) {
+        for f in eval_check(check, response, &resolve) {
             state.failures.push(from_check(f, check, index));
         }
     }

@@ -12,12 +12,14 @@ mod events;
 mod guard;
 mod hints;
 mod issued;
+mod jwks;
 mod outcome;
 mod request;
 mod runner;
 mod schedule;
 mod scope;
 mod send;
+mod step_resolve;
 mod throttle;
 
 pub use case::CaseRunner;
@@ -25,6 +27,7 @@ pub use client::{ClientError, ClientOptions, build_client, install_crypto_provid
 pub use codes::{CodeError, CodeLedger, CodeNotice};
 pub use events::{CaseCheck, EventSink, Fanout, ReportError, RunEvent};
 pub use guard::{Rate, RunGuard, RunNotice};
+pub use jwks::{FetchedKeys, KeyCache};
 pub use outcome::{
     ArmTaken, CaseOutcome, CaseStatus, ExchangeRecord, Failure, FailureKind, RequestRecord,
     ResponseRecord, StepRecord, WaitRecord,
@@ -32,6 +35,7 @@ pub use outcome::{
 pub use request::join_url;
 pub use runner::{DEFAULT_MAX_WAIT, RunOptions, RunSummary, StopReason, run_plan};
 pub use schedule::{Schedule, Slot, schedule};
-pub use scope::Scope;
+pub use scope::{Scope, text_of};
 pub use send::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, SendLimits};
+pub use step_resolve::StepResolve;
 pub use throttle::{WaitSource, requested_wait, spent_allowance};

@@ -188,6 +188,7 @@ pub async fn run_plan(
         connect_timeout: options.client.connect_timeout(),
         max_body: options.max_body,
     };
+    let keys = super::jwks::KeyCache::new();
     let runners: Vec<CaseRunner> = targets
         .iter()
         .zip(&ledgers)
@@ -201,6 +202,7 @@ pub async fn run_plan(
             masker: &masker,
             guard: &guard,
             limits,
+            keys: &keys,
         })
         .collect();
     let cases: Vec<(usize, &CasePlan)> = plan

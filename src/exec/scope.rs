@@ -187,6 +187,8 @@ impl Scope {
                 // A credential the request carried is a secret even when it was wrong.
                 Ok((Value::String(value), crate::plan::names_a_credential(name)))
             }
+            // Read by the step's checks (`exec::step_resolve`), which see the response.
+            Expr::Response(path) => Err(format!("`{path}` reads a response, and none is here")),
         }
     }
 

@@ -60,6 +60,7 @@ pub fn build_plan(
             spec_vars.insert(k.clone(), v.clone());
         }
         ctx.spec_vars = spec_vars;
+        ctx.keys = profile.keys.clone();
         if !is_plain_name(&name) {
             // The name becomes a directory under --snapshots: `../x` or `/x` would
             // write (and prune) files elsewhere.

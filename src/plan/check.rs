@@ -128,7 +128,7 @@ pub enum PathTest {
     /// One of these values.
     OneOf(Vec<JsonTemplate>),
     /// A string holding a JWT that meets the check.
-    Jwt(JwtCheck),
+    Jwt(Box<JwtCheck>),
 }
 
 /// JSON types, as spec authors name them.
@@ -215,7 +215,7 @@ impl fmt::Display for JsonType {
     }
 }
 
-/// Checks on a decoded (not verified) JWT.
+/// Checks on a decoded JWT (its signature verified only when `signature` is set).
 #[derive(Debug, Default)]
 pub struct JwtCheck {
     /// Claims that must be present.
@@ -223,7 +223,103 @@ pub struct JwtCheck {
     /// A subset the payload must contain.
     pub payload: Option<Box<JsonMatcher>>,
     /// `exp` must lie this far from now, within the tolerance.
-    pub expires_in: Option<(Duration, Duration)>,
+    pub expires_in: Option<Window>,
+    /// `exp − iat` must be this, within the tolerance.
+    pub lifetime: Option<Window>,
+    /// Checks on the JOSE header.
+    pub header: JwtHeaderCheck,
+    /// The key the signature must verify with.
+    pub signature: Option<SignatureCheck>,
+    /// `aud` equals this or, as an array, contains it.
+    pub audience: Option<Template>,
+    /// `iss` equals this.
+    pub issuer: Option<Template>,
+}
+
+/// A duration and the distance allowed from it.
+#[derive(Debug)]
+pub struct Window {
+    /// The duration wanted.
+    pub want: DurationValue,
+    /// How far from it is still right.
+    pub tolerance: DurationValue,
+}
+
+/// A duration known at plan time or rendered from a template at run time.
+#[derive(Debug)]
+pub enum DurationValue {
+    /// Written as a duration (`30m`).
+    Fixed(Duration),
+    /// A template (`"{{ $.expires_in }}s"`), rendered then parsed during the check.
+    Rendered(Template),
+}
+
+impl From<Duration> for DurationValue {
+    fn from(d: Duration) -> Self {
+        DurationValue::Fixed(d)
+    }
+}
+
+/// Checks on a JWT's JOSE header.
+#[derive(Debug, Default)]
+pub struct JwtHeaderCheck {
+    /// `alg` is one of these (empty: any but `none`).
+    pub alg: Vec<String>,
+    /// `typ` equals this, ignoring case.
+    pub typ: Option<String>,
+    /// What `kid` must be.
+    pub kid: Option<KidTest>,
+}
+
+/// A test of the header's `kid`.
+#[derive(Debug)]
+pub enum KidTest {
+    /// Any `kid` is given.
+    Present,
+    /// `kid` equals the rendered template.
+    Equals(Template),
+}
+
+/// Where the keys a signature must verify with come from.
+#[derive(Debug)]
+pub enum SignatureCheck {
+    /// A profile key known at plan time (`hmac`, `pem`, `jwks_file`).
+    Keys {
+        /// The key's name in the profile.
+        name: String,
+        /// The keys.
+        set: Arc<crate::profile::KeySet>,
+    },
+    /// A profile key that is a JWKS URL, fetched once per run.
+    Url {
+        /// The key's name in the profile.
+        name: String,
+        /// The absolute URL.
+        url: String,
+    },
+    /// A JWKS the target serves at this path, fetched once per run.
+    TargetPath(String),
+}
+
+impl SignatureCheck {
+    /// Where a fetched key set is found (`None`: known at plan time).
+    pub fn location(&self) -> Option<&str> {
+        match self {
+            SignatureCheck::Keys { .. } => None,
+            SignatureCheck::Url { url, .. } => Some(url),
+            SignatureCheck::TargetPath(path) => Some(path),
+        }
+    }
+
+    /// How failures name the key.
+    pub fn describe(&self) -> String {
+        match self {
+            SignatureCheck::Keys { name, .. } | SignatureCheck::Url { name, .. } => {
+                format!("key `{name}`")
+            }
+            SignatureCheck::TargetPath(path) => format!("the target's JWKS at `{path}`"),
+        }
+    }
 }
 
 /// A JSON subset matcher compiled from a spec's `json:` value.
@@ -251,7 +347,7 @@ pub enum JsonMatcher {
     /// `{$length: ...}`.
     Length(LengthSpec),
     /// `{$jwt: {...}}`.
-    Jwt(JwtCheck),
+    Jwt(Box<JwtCheck>),
     /// `{$absent: true}`: the member must not exist.
     Absent,
     /// `{$any: true}`: the member must exist, any value.

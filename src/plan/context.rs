@@ -60,6 +60,8 @@ pub struct Ctx<'a> {
     pub sent_names: Vec<String>,
     /// Diagnostics found so far.
     pub errors: Vec<Diagnostic>,
+    /// The profile's keys, for `jwt: { signature: { key: NAME } }`.
+    pub keys: IndexMap<String, crate::profile::ProfileKey>,
 }
 
 impl<'a> Ctx<'a> {
@@ -80,6 +82,7 @@ impl<'a> Ctx<'a> {
             arm_path: Vec::new(),
             sent_names: Vec::new(),
             errors: Vec::new(),
+            keys: IndexMap::new(),
         }
     }
 
@@ -179,6 +182,13 @@ impl<'a> Ctx<'a> {
 
     fn check_expr(&mut self, expr: &Expr, src: &str, span: &Span, usage: Use) -> bool {
         let at = span.narrow_to(src);
+        if let Expr::Response(_) = expr
+            && usage != Use::Expect
+        {
+            let (label, help) = super::response_values::refused(src, usage);
+            self.error_help("template", at, label, Some(help));
+            return false;
+        }
         if usage == Use::Static {
             self.error(
                 "template",
@@ -285,7 +295,11 @@ impl<'a> Ctx<'a> {
                     }
                 }
             }
-            Expr::Uuid | Expr::RandomHex(_) | Expr::RandomAlnum(_) | Expr::Var(_) => true,
+            Expr::Uuid
+            | Expr::RandomHex(_)
+            | Expr::RandomAlnum(_)
+            | Expr::Var(_)
+            | Expr::Response(_) => true,
             Expr::Call(func, inner) => {
                 if *func == Func::SwapCase
                     && let Expr::Account { role, field } = inner.as_ref()

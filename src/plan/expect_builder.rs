@@ -6,11 +6,12 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use super::check::{
-    BodyFormat, Check, CheckKind, HeaderTest, JsonMatcher, JsonType, JwtCheck, PathCheck, PathTest,
+    BodyFormat, Check, CheckKind, HeaderTest, JsonMatcher, JsonType, PathCheck, PathTest,
     Quantifier,
 };
 use super::context::{Ctx, Use};
 use super::json_template::JsonTemplate;
+use super::jwt_builder::jwt_check;
 use super::schema_refs::{ConfinedRetriever, SchemaRefError};
 use crate::diagnostic::{Span, did_you_mean};
 use crate::spec::{ExpectSpec, JwtCheckSpec, LengthSpec, OneOrMany, PathAssertSpec};
@@ -370,7 +371,7 @@ fn path_check(ctx: &mut Ctx, a: &PathAssertSpec, body: BodyFormat) -> Option<Che
     if let Some(v) = &a.jwt {
         let at = ctx.span(v);
         if let Some(j) = jwt_check(ctx, &v.value, &at) {
-            tests.push((PathTest::Jwt(j), at));
+            tests.push((PathTest::Jwt(Box::new(j)), at));
         }
     }
     let written = a.exists.is_some()
@@ -442,34 +443,6 @@ fn json_types(ctx: &mut Ctx, names: &OneOrMany<String>, span: &Span) -> Option<V
         }
     }
     Some(out)
-}
-
-fn jwt_check(ctx: &mut Ctx, spec: &JwtCheckSpec, span: &Span) -> Option<JwtCheck> {
-    let payload = match &spec.payload {
-        Some(p) => Some(Box::new(json_matcher(ctx, &p.value, span)?)),
-        None => None,
-    };
-    let expires_in = match &spec.expires_in {
-        Some(e) => {
-            let window = ctx.duration(e)?;
-            let tolerance = match &spec.tolerance {
-                Some(t) => ctx.duration(t)?,
-                None => std::time::Duration::from_secs(120),
-            };
-            Some((window, tolerance))
-        }
-        None => {
-            if spec.tolerance.is_some() {
-                ctx.error("JWT", span.clone(), "`tolerance` needs `expires_in`");
-            }
-            None
-        }
-    };
-    Some(JwtCheck {
-        claims: spec.claims.clone(),
-        payload,
-        expires_in,
-    })
 }
 
 /// Compiles a `json:` subset value, with `$`-matchers, into a matcher.
@@ -586,7 +559,7 @@ fn marker_matcher(ctx: &mut Ctx, marker: &str, arg: &Value, span: &Span) -> Opti
         } else {
             arg.clone()
         }) {
-            Ok(spec) => jwt_check(ctx, &spec, &at).map(JsonMatcher::Jwt),
+            Ok(spec) => jwt_check(ctx, &spec, &at).map(|j| JsonMatcher::Jwt(Box::new(j))),
             Err(e) => bad(ctx, &format!("JWT checks ({e})")),
         },
         "$absent" => match arg {

@@ -144,11 +144,13 @@ pub fn classify(request: &RequestPlan, account: Option<AccountName>) -> LoginAtt
                     }
                 }
                 Expr::Capture(_) => captured = true,
+                // Requests never read the response (planning refuses it).
                 Expr::Uuid
                 | Expr::RandomHex(_)
                 | Expr::RandomAlnum(_)
                 | Expr::Var(_)
-                | Expr::Sent(_) => {}
+                | Expr::Sent(_)
+                | Expr::Response(_) => {}
             }
         }
         let exact_here = matches!(sole, Some(Expr::Code))

@@ -10,18 +10,20 @@ mod check;
 mod context;
 mod expect_builder;
 mod json_template;
+mod jwt_builder;
 mod logins;
 mod merge;
 mod model;
 mod request_builder;
+mod response_values;
 mod schema_refs;
 mod select;
 mod template;
 
 pub use build::{PlanOptions, build_plan};
 pub use check::{
-    BodyFormat, Check, CheckKind, HeaderTest, JsonMatcher, JsonType, JwtCheck, PathCheck, PathTest,
-    Quantifier,
+    BodyFormat, Check, CheckKind, DurationValue, HeaderTest, JsonMatcher, JsonType, JwtCheck,
+    JwtHeaderCheck, KidTest, PathCheck, PathTest, Quantifier, SignatureCheck, Window,
 };
 pub use json_template::JsonTemplate;
 pub use logins::{LoginAttempt, names_a_credential, sent_names};

@@ -40,6 +40,9 @@ pub enum Expr {
     /// parameter, form field, JSON key or header. Known once the request is sent, so only
     /// its own expectations read it.
     Sent(String),
+    /// A value of the response being checked, by JSONPath (`$.expires_in`); only
+    /// expectations may read it. The path is known to compile.
+    Response(String),
     /// A function applied to the value of another expression (`swapcase(account.password)`).
     /// What a function makes of a secret is as secret as its argument, whatever the
     /// function: the exec stage masks it.
@@ -89,7 +92,11 @@ impl Expr {
             | Expr::RandomHex(_)
             | Expr::RandomAlnum(_) => true,
             Expr::Call(_, inner) => inner.is_generated(),
-            Expr::Account { .. } | Expr::Capture(_) | Expr::Var(_) | Expr::Sent(_) => false,
+            Expr::Account { .. }
+            | Expr::Capture(_)
+            | Expr::Var(_)
+            | Expr::Sent(_)
+            | Expr::Response(_) => false,
         }
     }
 }
@@ -112,6 +119,7 @@ impl fmt::Display for Expr {
             Expr::RandomAlnum(n) => write!(f, "random_alnum({n})"),
             Expr::Var(name) => write!(f, "vars.{name}"),
             Expr::Sent(name) => write!(f, "sent.{name}"),
+            Expr::Response(path) => f.write_str(path),
             Expr::Call(func, inner) => write!(f, "{}({inner})", func.name()),
         }
     }
@@ -269,10 +277,13 @@ fn parse_expr(src: &str) -> Result<Expr, TemplateError> {
         why: why.to_string(),
         suggestion,
     };
+    if src.starts_with('$') {
+        return response_path(src);
+    }
     if let Some((name, arg)) = src.strip_suffix(')').and_then(|s| s.split_once('(')) {
         if let Some(func) = Func::parse(name.trim()) {
             return match parse_expr(arg.trim())? {
-                Expr::Var(_) | Expr::Call(..) => Err(unknown(
+                Expr::Var(_) | Expr::Call(..) | Expr::Response(_) => Err(unknown(
                     &format!(
                         "{} takes an account field, a capture or a code",
                         func.name()
@@ -327,6 +338,19 @@ fn parse_expr(src: &str) -> Result<Expr, TemplateError> {
             crate::diagnostic::did_you_mean(first, ["account", "accounts", "vars", "sent"]),
         )),
         [] => Err(unknown("the expression is empty", None)),
+    }
+}
+
+/// `$…`: a JSONPath (RFC 9535) into the response being checked, compiled now so a
+/// bad path is a plan-time error.
+fn response_path(src: &str) -> Result<Expr, TemplateError> {
+    match serde_json_path::JsonPath::parse(src) {
+        Ok(_) => Ok(Expr::Response(src.to_string())),
+        Err(e) => Err(TemplateError::Unknown {
+            expr: src.to_string(),
+            why: format!("`$…` is a JSONPath (RFC 9535) into the response: {e}"),
+            suggestion: Some("write e.g. `{{ $.expires_in }}` or `{{ $.data.token }}`".into()),
+        }),
     }
 }
 
@@ -414,6 +438,18 @@ mod tests {
     }
 
     #[test]
+    fn response_paths_compile_at_parse_time() {
+        let t = Template::parse("{{ $.expires_in }}s").unwrap();
+        assert_eq!(
+            t.parts[0],
+            Part::Expr(Expr::Response("$.expires_in".into()), "$.expires_in".into())
+        );
+        assert_eq!(t.to_string(), "{{ $.expires_in }}s");
+        let err = Template::parse("{{ $.a[ }}").unwrap_err();
+        assert!(err.to_string().contains("JSONPath"), "{err}");
+    }
+
+    #[test]
     fn swapcase_wraps_one_value() {
         let t = Template::parse("{{ swapcase(account.password) }}").unwrap();
         let expr = t.sole_expr().unwrap();
@@ -430,6 +466,7 @@ mod tests {
         );
         assert!(Template::parse("{{ swapcase(vars.x) }}").is_err());
         assert!(Template::parse("{{ swapcase(swapcase(code)) }}").is_err());
+        assert!(Template::parse("{{ swapcase($.a) }}").is_err());
         assert_eq!(swap_case("Tr0ub4dor&3-Ärger"), "tR0UB4DOR&3-äRGER");
     }
 }

@@ -3,6 +3,7 @@
 
 mod account_name;
 mod env;
+mod keys;
 mod model;
 mod redact;
 mod resolve;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 pub use account_name::AccountName;
 pub use env::{EnvSource, ProcessEnv, expand};
+pub use keys::{KEY_SHAPES, KeySet, KeySource, KeySpec, ProfileKey, SetKey};
 pub use model::{AccountSpec, ProfileSpec};
 pub use redact::secret_ranges;
 pub use resolve::{Account, CodeSource, Profile, masked_source, resolve_profile};

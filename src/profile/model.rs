@@ -29,6 +29,10 @@ pub struct ProfileSpec {
     #[serde(default)]
     #[schemars(with = "Vec<Text>")]
     pub public_vars: Vec<Spanned<String>>,
+    /// Keys that `jwt: { signature: { key: NAME } }` verifies tokens with, by name.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, super::keys::KeySpec>")]
+    pub keys: IndexMap<String, Spanned<super::keys::KeySpec>>,
 }
 
 /// One account. Any text value may be `${ENV_VAR}` (or `${ENV_VAR:-default}`). At most one

@@ -12,12 +12,16 @@
 use std::ops::Range;
 
 /// Keys whose values diagnostics may show.
-const SHOWN_KEYS: [&str; 5] = [
+const SHOWN_KEYS: [&str; 8] = [
     "username",
     "email",
     "totp_algorithm",
     "totp_digits",
     "totp_period",
+    // Public keys and where they are (an `hmac` secret stays masked).
+    "pem",
+    "jwks_file",
+    "jwks_url",
 ];
 
 /// Keys whose empty value opens a section rather than a multi-line value.
@@ -46,6 +50,8 @@ struct Scan {
     top_indent: Option<usize>,
     /// Whether the lines are inside the top-level `vars:`.
     in_vars: bool,
+    /// Whether the lines are inside the top-level `keys:`, whose key names open sections.
+    in_keys: bool,
     /// A masked value goes on over the lines indented deeper than its key.
     masked_deeper_than: Option<usize>,
 }
@@ -77,6 +83,7 @@ impl Scan {
         if indent <= top {
             self.top_indent = Some(indent);
             self.in_vars = false;
+            self.in_keys = false;
         }
         let Some((key, value_at)) = split_key(content) else {
             // Not `key: value` (a sequence item, a flow collection, a continuation).
@@ -85,9 +92,11 @@ impl Scan {
         };
         let value = content[value_at..].trim_end();
         if value.is_empty() || value.starts_with('#') {
-            let section = indent <= top || (!self.in_vars && SECTION_KEYS.contains(&key));
+            let section =
+                indent <= top || self.in_keys || (!self.in_vars && SECTION_KEYS.contains(&key));
             if indent <= top {
                 self.in_vars = key == "vars";
+                self.in_keys = key == "keys";
             }
             if let Some(comment) = value.strip_prefix('#') {
                 let comment_at = content_at + value_at + 1;
@@ -177,6 +186,15 @@ mod tests {
         assert_eq!(
             masked(text),
             "accounts:\n  primary:\n    pasword: ***\n    password: ***\n      ***\n      ***\n    username: alice\n  two_factor: ***\n  ***\n    # password: ***\nvars: {}\n"
+        );
+    }
+
+    #[test]
+    fn public_keys_are_shown_and_hmac_secrets_masked() {
+        let text = "keys:\n  realm:\n    jwks_url: https://idp.test/certs\n  shared:\n    hmac: s3cr3t\n  raw:\n    hmac:\n      s3cr3t\nvars: {}\n";
+        assert_eq!(
+            masked(text),
+            "keys:\n  realm:\n    jwks_url: https://idp.test/certs\n  shared:\n    hmac: ***\n  raw:\n    hmac:\n      ***\nvars: {}\n"
         );
     }
 

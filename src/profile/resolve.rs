@@ -113,6 +113,8 @@ pub struct Profile {
     /// Problems that do not stop the profile being used (a TOTP secret shorter than
     /// RFC 4226 asks), one per account, in file order. None of them quotes a secret.
     pub warnings: Vec<Diagnostic>,
+    /// Keys to verify JWT signatures with, by name (`keys:`).
+    pub keys: IndexMap<String, super::keys::ProfileKey>,
 }
 
 impl Profile {
@@ -131,6 +133,7 @@ impl Profile {
             .values()
             .flat_map(Account::secrets)
             .chain(vars)
+            .chain(self.keys.values().filter_map(|k| k.secret.clone()))
             .collect()
     }
 }
@@ -186,6 +189,7 @@ pub fn resolve_profile(
             vars.insert(name, v);
         }
     }
+    let keys = super::keys::resolve_keys(raw.keys, source, env, &mut errors);
     if errors.is_empty() {
         Ok(Profile {
             name: source.name.clone(),
@@ -193,6 +197,7 @@ pub fn resolve_profile(
             vars,
             secret_vars,
             warnings,
+            keys,
         })
     } else {
         Err(errors)

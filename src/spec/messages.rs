@@ -105,6 +105,18 @@ const TYPE_WORDS: &[(&str, &str)] = &[
         "a jwt check such as `jwt: { claims: [exp] }`",
     ),
     (
+        "JwtHeaderSpec",
+        "jwt header checks such as `header: { alg: [RS256, ES256], typ: JWT, kid: present }`",
+    ),
+    (
+        "JwtSignatureSpec",
+        "a signature check such as `signature: { key: NAME }` or `signature: { jwks_path: /certs }`",
+    ),
+    (
+        "KeySpec",
+        "a key such as `realm: { jwks_url: https://… }` (or `hmac`, `pem`, `jwks_file`)",
+    ),
+    (
         "CaptureSpec",
         "a capture such as `token: { jsonpath: $.token }`",
     ),
@@ -490,6 +502,7 @@ mod tests {
             include_str!("model.rs"),
             include_str!("values.rs"),
             include_str!("../profile/model.rs"),
+            include_str!("../profile/keys.rs"),
         ];
         // A derived `Deserialize` names the struct in serde's "expected struct …".
         let derived = regex::Regex::new(

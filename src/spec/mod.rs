@@ -17,7 +17,7 @@ pub use load::{
 };
 pub use model::{
     ArmSpec, CaptureSpec, CaseSpec, DecisionSpec, DefaultsSpec, ExpectSpec, JwtCheckSpec,
-    PathAssertSpec, RequestSpec, SnapshotSpec, SpecFile, StepSpec,
+    JwtHeaderSpec, JwtSignatureSpec, PathAssertSpec, RequestSpec, SnapshotSpec, SpecFile, StepSpec,
 };
 pub use read::{MAX_PROFILE_BYTES, MAX_SPEC_BYTES, ReadError, read_bounded};
 pub use values::{HeaderExpectSpec, LengthSpec, OneOrMany, StatusPattern, StatusSpec};

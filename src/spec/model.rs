@@ -360,8 +360,9 @@ pub struct PathAssertSpec {
     pub nodes: Option<Spanned<String>>,
 }
 
-/// Checks on a JWT. It is decoded, not verified (there is no key): its shape, that `alg`
-/// is not `none`, the signature's length, and that `exp` and `nbf` are plausible.
+/// Checks on a JWT. It is decoded and checked: its shape, that `alg` is not `none`, the
+/// signature's length, and that `exp` and `nbf` are plausible; its signature is verified
+/// only when `signature:` names a key.
 #[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JwtCheckSpec {
@@ -375,9 +376,59 @@ pub struct JwtCheckSpec {
     /// `exp` lies this far from now (e.g. `30m`).
     #[schemars(with = "Option<Text>")]
     pub expires_in: Option<Spanned<String>>,
-    /// Allowed distance from `expires_in` (default `2m`).
+    /// Allowed distance from `expires_in` (default `2m`) and from `lifetime` (default
+    /// `5s`). Like them it may read `{{ $.path }}` of the response.
     #[schemars(with = "Option<Text>")]
     pub tolerance: Option<Spanned<String>>,
+    /// `exp − iat` equals this (e.g. `"{{ $.expires_in }}s"`, read from the same
+    /// response), within `tolerance`.
+    #[schemars(with = "Option<Text>")]
+    pub lifetime: Option<Spanned<String>>,
+    /// Checks on the JOSE header: `alg` one of a list, `typ` equals, `kid` present or equals.
+    #[schemars(with = "Option<JwtHeaderSpec>")]
+    pub header: Option<Spanned<JwtHeaderSpec>>,
+    /// The signature verifies with a key of the profile (`{ key: NAME }`) or with the JWKS
+    /// the target serves at a path (`{ jwks_path: /certs }`).
+    #[schemars(with = "Option<JwtSignatureSpec>")]
+    pub signature: Option<Spanned<JwtSignatureSpec>>,
+    /// The `aud` claim equals this, or is an array containing it (a template).
+    #[schemars(with = "Option<Text>")]
+    pub audience: Option<Spanned<String>>,
+    /// The `iss` claim equals this (a template).
+    #[schemars(with = "Option<Text>")]
+    pub issuer: Option<Spanned<String>>,
+}
+
+/// Checks on a JWT's JOSE header.
+#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JwtHeaderSpec {
+    /// The algorithm is one of these (`RS256`, `[RS256, ES256]`); never `none`.
+    #[schemars(with = "Option<OneOrMany<String>>")]
+    pub alg: Option<Spanned<OneOrMany<String>>>,
+    /// `typ` equals this (compared ignoring case, e.g. `JWT`).
+    #[schemars(with = "Option<Text>")]
+    pub typ: Option<Spanned<String>>,
+    /// `present`: a `kid` is given; anything else: `kid` equals it (a template).
+    #[schemars(with = "Option<Text>")]
+    pub kid: Option<Spanned<String>>,
+}
+
+/// Which key a JWT's signature must verify with: exactly one of `key` and `jwks_path`.
+#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [
+    { "required": ["key"] },
+    { "required": ["jwks_path"] }
+]))]
+pub struct JwtSignatureSpec {
+    /// The name of a key of the profile's `keys:`.
+    #[schemars(with = "Option<Text>")]
+    pub key: Option<Spanned<String>>,
+    /// A path on the target serving its JWKS (only `vars.*` templates), fetched once per
+    /// run, e.g. `/realms/{{ vars.realm }}/protocol/openid-connect/certs`.
+    #[schemars(with = "Option<Text>")]
+    pub jwks_path: Option<Spanned<String>>,
 }
 
 /// Where a captured value comes from: exactly one of `jsonpath`, `xml` and `header`.
