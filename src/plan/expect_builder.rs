@@ -529,7 +529,12 @@ fn marker_matcher(ctx: &mut Ctx, marker: &str, arg: &Value, span: &Span) -> Opti
             json_types(ctx, &OneOrMany(names), &at).map(JsonMatcher::Type)
         }
         "$matches" => match arg {
-            Value::String(s) => ctx.compile_regex(s, &at).map(JsonMatcher::Matches),
+            // Like every other regex of a spec, it may read `vars.*` (`/realms/{{ vars.realm }}$`).
+            Value::String(s) => ctx
+                .template(s, &at, Use::Static)
+                .and_then(|t| t.as_literal())
+                .and_then(|text| ctx.compile_regex(&text, &at))
+                .map(JsonMatcher::Matches),
             _ => bad(ctx, "a regex"),
         },
         "$one_of" => match arg {
