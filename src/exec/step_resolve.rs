@@ -87,8 +87,4 @@ impl Resolve for StepResolve<'_> {
             None => Err(format!("no key set was fetched from `{location}`")),
         }
     }
-
-    fn account_has(&self, what: &str) -> Option<bool> {
-        self.scope.account_has(what)
-    }
 }
