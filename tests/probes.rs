@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::secret_forms::assert_no_leak;
 use common::{Output, Scratch, conform_env_async};
-use conform::profile::{Profile, ProcessEnv, load_profile};
+use conform::profile::{ProcessEnv, Profile, load_profile};
 use conform::reference::{Api, Guards, Lockout, RateLimit, ReferenceServer, ServeOptions, serve};
 use serde_json::Value;
 
@@ -136,7 +136,9 @@ async fn totp_replay_is_raised_when_a_code_is_accepted_twice_and_not_when_refuse
         run.out.stdout
     );
     assert!(
-        run.out.stderr.contains("probe totp-replay (rocketchat): raised"),
+        run.out
+            .stderr
+            .contains("probe totp-replay (rocketchat): raised"),
         "{}",
         run.out.stderr
     );
