@@ -74,12 +74,28 @@ impl Advisory {
 }
 
 /// Settings of advisories for a run.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdviseOptions {
     /// Advisories at or above this severity fail the run.
     pub deny: Option<Severity>,
     /// Advisory ids silenced.
     pub allow: Vec<String>,
-    /// Active probes to run (`--probe NAME`).
+    /// Active probes to run (`--probe NAME`), each once per spec.
     pub probes: Vec<String>,
+    /// Wrong-password logins `no-throttling` sends (`--probe-attempts N`).
+    pub probe_attempts: usize,
+    /// Logins of each kind `timing` sends (`--probe-samples N`).
+    pub probe_samples: usize,
+}
+
+impl Default for AdviseOptions {
+    fn default() -> Self {
+        Self {
+            deny: None,
+            allow: Vec::new(),
+            probes: Vec::new(),
+            probe_attempts: super::probe::DEFAULT_PROBE_ATTEMPTS,
+            probe_samples: super::probe::DEFAULT_PROBE_SAMPLES,
+        }
+    }
 }

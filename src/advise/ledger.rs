@@ -194,7 +194,7 @@ mod tests {
         let options = AdviseOptions {
             deny: Some(Severity::Medium),
             allow: vec!["credentials-in-query".into()],
-            probes: Vec::new(),
+            ..AdviseOptions::default()
         };
         let mut ledger = AdvisoryLedger::new(options);
         let steps = ["a".to_string()];

@@ -10,6 +10,7 @@ mod advisory;
 mod enumeration;
 mod exchange;
 mod ledger;
+mod probe;
 mod rules;
 mod stats;
 mod tokens;
@@ -18,6 +19,10 @@ pub use advisory::{AdviseOptions, Advisory, CaseAdvice, Finding};
 pub use enumeration::{Refusal, RefusalKind, compare_refusals};
 pub use exchange::{ExchangeView, observe_exchange};
 pub use ledger::AdvisoryLedger;
+pub use probe::{
+    DEFAULT_PROBE_ATTEMPTS, DEFAULT_PROBE_SAMPLES, PROBES, ProbeReport, ProbeStatus, TIMING_ALPHA,
+    TIMING_FLOOR_MS, judge_timing, probe_rule,
+};
 pub use rules::{RULES, Rule, Severity, SeverityError, rule};
 pub use stats::{TimingVerdict, compare_timings, median_ms};
 pub use tokens::{WEAK_SECRETS, check_jwt};

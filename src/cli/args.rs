@@ -284,6 +284,28 @@ pub struct RunArgs {
     /// Silence the advisory ID (repeatable), e.g. a documented query-string login.
     #[arg(long = "allow", value_name = "ID", value_parser = advisory_id)]
     pub allow: Vec<String>,
+    /// Run the active probe NAME after the cases (repeatable): totp-replay,
+    /// no-throttling, timing. Probes send extra logins, failed ones included.
+    #[arg(long = "probe", value_name = "NAME", value_parser = probe_name)]
+    pub probe: Vec<String>,
+    /// Wrong-password logins the no-throttling probe sends.
+    #[arg(long, value_name = "N", default_value_t = conform::advise::DEFAULT_PROBE_ATTEMPTS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
+    pub probe_attempts: usize,
+    /// Logins of each kind (unknown user, wrong password) the timing probe sends.
+    #[arg(long, value_name = "N", default_value_t = conform::advise::DEFAULT_PROBE_SAMPLES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(5..=1000))]
+    pub probe_samples: usize,
+}
+
+/// A probe name conform knows.
+fn probe_name(s: &str) -> Result<String, String> {
+    let known = conform::advise::PROBES;
+    known
+        .iter()
+        .find(|p| **p == s)
+        .map(|p| p.to_string())
+        .ok_or_else(|| format!("unknown probe `{s}`; known: {}", known.join(", ")))
 }
 
 /// An advisory id conform knows.

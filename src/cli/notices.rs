@@ -119,6 +119,9 @@ impl NoticePrinter {
                     if *ok { "ok" } else { "refused" }
                 );
             }
+            RunNotice::Probe { report, .. } => {
+                let _ = writeln!(err, "probe {}", report.line());
+            }
             RunNotice::Locked { account, reason } => {
                 let _ = writeln!(
                     err,

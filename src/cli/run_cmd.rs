@@ -122,7 +122,9 @@ async fn execute(
         advise: AdviseOptions {
             deny: args.deny_advisories,
             allow: args.allow.clone(),
-            probes: Vec::new(),
+            probes: args.probe.clone(),
+            probe_attempts: args.probe_attempts,
+            probe_samples: args.probe_samples,
         },
     };
     // With the JSON report on stdout, people read stderr.

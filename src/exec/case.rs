@@ -95,7 +95,7 @@ const MAX_THROTTLED_RESENDS: u32 = 5;
 const WAIT_MARGIN: Duration = Duration::from_millis(100);
 
 /// What an answer says about the server's guards.
-enum GuardAnswer {
+pub(super) enum GuardAnswer {
     /// Too many requests.
     Throttled,
     /// The account or client is blocked; what the answer says.
@@ -494,7 +494,7 @@ impl CaseRunner<'_> {
 
     /// Builds the step's request with `method` and sends it: the request as shown, and
     /// the response or the transport fault. `Err` when the request cannot be built.
-    async fn exchange(
+    pub(super) async fn exchange(
         &self,
         request: &RequestPlan,
         method: &reqwest::Method,
@@ -506,7 +506,11 @@ impl CaseRunner<'_> {
     }
 
     /// Obtains the codes the request needs, before rendering (commands are async).
-    async fn prepare_codes(&self, request: &RequestPlan, scope: &mut Scope) -> Result<(), String> {
+    pub(super) async fn prepare_codes(
+        &self,
+        request: &RequestPlan,
+        scope: &mut Scope,
+    ) -> Result<(), String> {
         let exprs = request_exprs(request);
         let wants_code = exprs.contains(&Expr::Code);
         let wants_wrong = exprs.contains(&Expr::WrongCode);
@@ -562,7 +566,11 @@ impl CaseRunner<'_> {
 
 /// Whether an answer is a throttled or blocked one: the standard signs (429; 503 with
 /// `Retry-After`; 423 Locked) or the spec's own `throttled:` and `locked:` blocks.
-fn guard_answer(response: &Response, signs: &GuardSigns, scope: &Scope) -> Option<GuardAnswer> {
+pub(super) fn guard_answer(
+    response: &Response,
+    signs: &GuardSigns,
+    scope: &Scope,
+) -> Option<GuardAnswer> {
     let none = FetchedKeys::new();
     let resolve = StepResolve::new(scope, response, &none);
     let meets =

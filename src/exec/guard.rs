@@ -65,6 +65,14 @@ pub enum RunNotice {
         /// What the server said.
         reason: String,
     },
+    /// An active probe (`--probe`) ran, found nothing, or was skipped.
+    Probe {
+        /// What it came to (masked).
+        report: crate::advise::ProbeReport,
+        /// The id of the case it ran (made from one of the plan's, not in the plan), if
+        /// it ran one.
+        ran: Option<String>,
+    },
 }
 
 /// A request rate: `N` requests per `window`.

@@ -15,6 +15,7 @@ mod hints;
 mod issued;
 mod jwks;
 mod outcome;
+mod probe;
 mod recorder;
 mod request;
 mod runner;

@@ -19,10 +19,11 @@ use super::codes::{CodeLedger, CodeNotice};
 use super::events::{CaseCheck, EventSink, RunEvent};
 use super::guard::{Rate, RunGuard, RunNotice};
 use super::outcome::{CaseOutcome, CaseStatus};
+use super::probe::ProbeRun;
 use super::recorder::ExchangeRecorder;
 use super::schedule::{Slot, schedule};
 use super::send::{DEFAULT_MAX_BODY, SendLimits};
-use crate::advise::{AdviseOptions, Advisory, AdvisoryLedger};
+use crate::advise::{AdviseOptions, Advisory, AdvisoryLedger, PROBES, ProbeReport, probe_rule};
 use crate::mask::Masker;
 use crate::otp::WindowStore;
 use crate::plan::{CasePlan, Plan};
@@ -130,6 +131,8 @@ pub struct RunSummary {
     /// Security advisories, deduplicated per spec, in plan order (`--allow`ed ones left
     /// out).
     pub advisories: Vec<Advisory>,
+    /// What each active probe (`--probe`) came to, per spec, in the order they ran.
+    pub probes: Vec<ProbeReport>,
 }
 
 impl RunSummary {
@@ -357,6 +360,57 @@ pub async fn run_plan(
                 case,
                 outcome: &outcome,
             });
+        }
+    }
+    if summary.stopped.is_none() {
+        let selected = plan
+            .specs
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.cases.is_empty());
+        for (i, spec) in selected {
+            let r = &runners[i];
+            // The probes' own runner keeps every exchange (they judge by them) and records
+            // none (their requests are not the spec's).
+            let runner = CaseRunner {
+                profile: Arc::clone(&r.profile),
+                keep_exchanges: true,
+                snapshots: false,
+                recorder: None,
+                ..*r
+            };
+            let probes = ProbeRun {
+                runner: &runner,
+                spec: &spec.name,
+                cases: spec.cases.iter().collect(),
+                budget: options.max_failed_logins,
+                attempts: options.advise.probe_attempts,
+                samples: options.advise.probe_samples,
+                fresh_codes: options.fresh_codes,
+            };
+            let wanted = PROBES
+                .iter()
+                .filter(|p| options.advise.probes.iter().any(|q| q == *p));
+            for name in wanted {
+                let mut result = probes.run(name).await;
+                masker.mask_in_place(&mut result.report.detail);
+                if let (Some(mut evidence), Some(rule)) = (result.evidence, probe_rule(name)) {
+                    masker.mask_in_place(&mut evidence);
+                    let case = result.report.case.clone().unwrap_or_default();
+                    ledger.add_probe(&spec.name, &case, rule, evidence);
+                }
+                guard.notify(RunNotice::Probe {
+                    report: result.report.clone(),
+                    ran: result.ran,
+                });
+                summary.probes.push(result.report);
+                while let Ok(notice) = code_rx.try_recv() {
+                    emit(RunEvent::Notice(&RunNotice::Code(notice)));
+                }
+                while let Ok(notice) = notice_rx.try_recv() {
+                    emit(RunEvent::Notice(&notice));
+                }
+            }
         }
     }
     while let Ok(notice) = notice_rx.try_recv() {

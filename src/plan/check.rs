@@ -12,7 +12,7 @@ use crate::diagnostic::Span;
 use crate::spec::{LengthSpec, StatusSpec};
 
 /// One check with the place in the spec it was written.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Check {
     /// Where the expectation is written.
     pub span: Span,
@@ -21,7 +21,7 @@ pub struct Check {
 }
 
 /// The kinds of check.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum CheckKind {
     /// The status matches.
     Status(StatusSpec),
@@ -59,7 +59,7 @@ pub enum CheckKind {
 }
 
 /// A header test.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum HeaderTest {
     /// Equal to the rendered template.
     Equals(Template),
@@ -94,7 +94,7 @@ pub enum Quantifier {
 }
 
 /// Path assertions.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct PathCheck {
     /// JSON body or XML view.
     pub body: BodyFormat,
@@ -109,7 +109,7 @@ pub struct PathCheck {
 }
 
 /// One test on a selected node (or on the node count).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum PathTest {
     /// At least one node is selected.
     Exists,
@@ -216,7 +216,7 @@ impl fmt::Display for JsonType {
 }
 
 /// Checks on a decoded JWT (its signature verified only when `signature` is set).
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct JwtCheck {
     /// Claims that must be present.
     pub claims: Vec<String>,
@@ -237,7 +237,7 @@ pub struct JwtCheck {
 }
 
 /// A duration and the distance allowed from it.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Window {
     /// The duration wanted.
     pub want: DurationValue,
@@ -246,7 +246,7 @@ pub struct Window {
 }
 
 /// A duration known at plan time or rendered from a template at run time.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum DurationValue {
     /// Written as a duration (`30m`).
     Fixed(Duration),
@@ -261,7 +261,7 @@ impl From<Duration> for DurationValue {
 }
 
 /// Checks on a JWT's JOSE header.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct JwtHeaderCheck {
     /// `alg` is one of these (empty: any but `none`).
     pub alg: Vec<String>,
@@ -272,7 +272,7 @@ pub struct JwtHeaderCheck {
 }
 
 /// A test of the header's `kid`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum KidTest {
     /// Any `kid` is given.
     Present,
@@ -281,7 +281,7 @@ pub enum KidTest {
 }
 
 /// Where the keys a signature must verify with come from.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum SignatureCheck {
     /// A profile key known at plan time (`hmac`, `pem`, `jwks_file`).
     Keys {
@@ -323,7 +323,7 @@ impl SignatureCheck {
 }
 
 /// A JSON subset matcher compiled from a spec's `json:` value.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum JsonMatcher {
     /// Equal to this value (strings are templates).
     Value(JsonTemplate),

@@ -26,7 +26,7 @@ pub use check::{
     JwtHeaderCheck, KidTest, PathCheck, PathTest, Quantifier, SignatureCheck, Window,
 };
 pub use json_template::JsonTemplate;
-pub use logins::{LoginAttempt, names_a_credential, sent_names};
+pub use logins::{LoginAttempt, classify, names_a_credential, sent_names};
 pub use model::{
     ArmPlan, BodyPlan, CapturePlan, CaptureSource, CasePlan, GuardSigns, Pick, Plan, RequestPlan,
     SecretPaths, SnapshotPlan, SpecPlan, StepPlan,

@@ -12,7 +12,7 @@ use crate::diagnostic::{SourceFile, Span};
 use crate::profile::{AccountName, Profile};
 
 /// Everything a run needs: the specs' cases and the profile they run with.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Plan {
     /// Specs in the order given.
     pub specs: Vec<SpecPlan>,
@@ -40,7 +40,7 @@ impl Plan {
 }
 
 /// One spec, resolved.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SpecPlan {
     /// Short name, the prefix of its case ids.
     pub name: String,
@@ -57,7 +57,7 @@ pub struct SpecPlan {
 }
 
 /// One case, resolved.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct CasePlan {
     /// Full id: `spec::case`.
     pub id: String,
@@ -88,7 +88,7 @@ pub struct CasePlan {
 }
 
 /// How an API says "too many requests" or "blocked", beyond the standard statuses.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct GuardSigns {
     /// A throttled answer meets all of these (empty: only the standard signs).
     pub throttled: Vec<Check>,
@@ -119,7 +119,7 @@ impl CasePlan {
 }
 
 /// One step: a request, its checks, captures and branch arms.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct StepPlan {
     /// Human name.
     pub name: String,
@@ -142,7 +142,7 @@ pub struct StepPlan {
 }
 
 /// One arm of a branch.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ArmPlan {
     /// Arm name.
     pub name: String,
@@ -159,7 +159,7 @@ pub struct ArmPlan {
 }
 
 /// A request whose parts are templates rendered at run time.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct RequestPlan {
     /// HTTP method.
     pub method: reqwest::Method,
@@ -178,7 +178,7 @@ pub struct RequestPlan {
 }
 
 /// A request body.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum BodyPlan {
     /// No body.
     None,
@@ -196,7 +196,7 @@ pub enum BodyPlan {
 }
 
 /// Where a captured value is read from.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum CaptureSource {
     /// A JSONPath into the JSON body.
     Json(Arc<JsonPath>, String),
@@ -216,7 +216,7 @@ pub enum Pick {
 }
 
 /// One capture.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct CapturePlan {
     /// The name later templates use.
     pub name: String,
@@ -233,7 +233,7 @@ pub struct CapturePlan {
 }
 
 /// Snapshot settings of a step.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SnapshotPlan {
     /// Response headers to include (lowercase).
     pub headers: Vec<String>,

@@ -113,6 +113,19 @@ pub fn advisories_section(advisories: &[Advisory]) -> String {
     out
 }
 
+/// The terminal's probes section (`--probe`): what each probe came to, per spec; empty
+/// without probes.
+pub fn probes_section(probes: &[crate::advise::ProbeReport]) -> String {
+    if probes.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nprobes:\n");
+    for p in probes {
+        let _ = writeln!(out, "  {}", p.line());
+    }
+    out
+}
+
 /// A GitHub annotation per advisory: `::error` when denied, `::warning` for medium and
 /// high, `::notice` for low and info.
 pub fn advisory_annotations(advisories: &[Advisory]) -> String {

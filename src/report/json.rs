@@ -396,6 +396,7 @@ impl JsonReport {
             waited: Duration::from_millis(self.totals.waited_ms),
             duration: Duration::from_millis(self.duration_ms),
             advisories: self.advisories.iter().map(|a| a.advisory()).collect(),
+            probes: Vec::new(),
         }
     }
 

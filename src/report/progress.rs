@@ -54,6 +54,7 @@ impl Progress {
                 self.wait = Some((case.clone(), *left, reason.clone()));
             }
             RunNotice::WaitOver { .. } => self.wait = None,
+            RunNotice::Probe { ran, .. } => self.running.retain(|c| Some(c) != ran.as_ref()),
             RunNotice::StepFinished { .. } | RunNotice::Code(_) | RunNotice::Locked { .. } => {}
         }
     }

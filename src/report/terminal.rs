@@ -88,6 +88,11 @@ impl<W: Write> TerminalReporter<W> {
             "{}",
             super::advisories::advisories_section(&summary.advisories)
         )?;
+        write!(
+            self.out,
+            "{}",
+            super::advisories::probes_section(&summary.probes)
+        )?;
         self.out.flush()
     }
 
