@@ -126,6 +126,9 @@ pub struct MutateArgs {
     /// the generic operators (nothing more reaches the server).
     #[arg(long, value_name = "URL", value_parser = TargetParser)]
     pub target: Option<url::Url>,
+    /// Timeouts, TLS and the limits of guarded servers, for the recording run.
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
     /// Without --target: record from the bundled reference and run the generic
     /// operators instead of the reference's hand-written catalog.
     #[arg(long)]
@@ -195,21 +198,60 @@ pub struct SpecArgs {
     pub tags: Vec<String>,
 }
 
+/// How conform talks to a target: timeouts, TLS, body limit, and the limits of guarded
+/// servers. Shared by `conform run` and `conform mutate --target`.
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// Default request timeout; a spec's own timeouts win.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub timeout: humantime::Duration,
+    /// Largest response body read (e.g. 512KiB, 4MiB); a larger body fails its case.
+    #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = parse_size)]
+    pub max_body: usize,
+    /// Trust the CA certificates in this PEM file (internal staging).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Client certificate chain and key (PEM) for mutual TLS.
+    #[arg(long, value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+    /// Do not verify TLS certificates (warns on every run; prefer --cacert).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Never reuse a TOTP window for an account, in this run or an earlier one against
+    /// the same target (waits for the next window, and says so). The last window used
+    /// per target and account — no code, no secret — is kept in $CONFORM_STATE_DIR, else
+    /// $XDG_CACHE_HOME/conform, else ~/.cache/conform.
+    #[arg(long)]
+    pub fresh_codes: bool,
+    /// The most time the run spends waiting for throttling servers (summed over waits);
+    /// a case that would need more is inconclusive.
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub max_wait: humantime::Duration,
+    /// Send at most N requests per DURATION to each target (e.g. 10/60s), so a rate
+    /// limiter is never reached.
+    #[arg(long, value_name = "N/DURATION")]
+    pub rate: Option<conform::exec::Rate>,
+    /// Send at most N failed logins per account since its last successful login:
+    /// cases that would pass it are preceded by a successful login, or skipped.
+    #[arg(long, value_name = "N")]
+    pub max_failed_logins: Option<usize>,
+}
+
 /// `conform run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Specs, profile and case selection.
     #[command(flatten)]
     pub spec: SpecArgs,
+    /// Timeouts, TLS and the limits of guarded servers.
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
     /// Base URL of the server under test (its path is kept as a prefix).
     #[arg(long, value_name = "URL", value_parser = TargetParser)]
     pub target: Option<url::Url>,
     /// Cases run at once; the steps of one case always run in order.
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
-    /// Default request timeout; a spec's own timeouts win.
-    #[arg(long, value_name = "DURATION", default_value = "30s")]
-    pub timeout: humantime::Duration,
     /// Bound the whole run: at DURATION nothing more is sent, the cases not finished are
     /// reported interrupted, and every report is still written.
     #[arg(long, value_name = "DURATION")]
@@ -227,27 +269,9 @@ pub struct RunArgs {
     /// Run only the K-th of N disjoint, stable shards of the selected cases (e.g. 2/3).
     #[arg(long, value_name = "K/N")]
     pub partition: Option<conform::plan::Partition>,
-    /// Largest response body read (e.g. 512KiB, 4MiB); a larger body fails its case.
-    #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = parse_size)]
-    pub max_body: usize,
     /// Show every exchange, not only those of failing cases (secrets stay masked).
     #[arg(short, long)]
     pub verbose: bool,
-    /// Trust the CA certificates in this PEM file (internal staging).
-    #[arg(long, value_name = "FILE")]
-    pub cacert: Option<PathBuf>,
-    /// Client certificate chain and key (PEM) for mutual TLS.
-    #[arg(long, value_name = "FILE")]
-    pub client_cert: Option<PathBuf>,
-    /// Do not verify TLS certificates (warns on every run; prefer --cacert).
-    #[arg(long)]
-    pub insecure: bool,
-    /// Never reuse a TOTP window for an account, in this run or an earlier one against
-    /// the same target (waits for the next window, and says so). The last window used
-    /// per target and account — no code, no secret — is kept in $CONFORM_STATE_DIR, else
-    /// $XDG_CACHE_HOME/conform, else ~/.cache/conform.
-    #[arg(long)]
-    pub fresh_codes: bool,
     /// Compare the snapshots of steps that take one with this directory (keep one
     /// directory per target: the reference's is `snapshots/`).
     #[arg(long, value_name = "DIR")]
@@ -255,18 +279,6 @@ pub struct RunArgs {
     /// Write new and changed snapshots instead of failing on them.
     #[arg(long, requires = "snapshots")]
     pub update_snapshots: bool,
-    /// The most time the run spends waiting for throttling servers (summed over waits);
-    /// a case that would need more is inconclusive.
-    #[arg(long, value_name = "DURATION", default_value = "5m")]
-    pub max_wait: humantime::Duration,
-    /// Send at most N requests per DURATION to each target (e.g. 10/60s), so a rate
-    /// limiter is never reached.
-    #[arg(long, value_name = "N/DURATION")]
-    pub rate: Option<conform::exec::Rate>,
-    /// Send at most N failed logins per account since its last successful login:
-    /// cases that would pass it are preceded by a successful login, or skipped.
-    #[arg(long, value_name = "N")]
-    pub max_failed_logins: Option<usize>,
     /// Fail the run when an arm of a branch was not exercised against the target.
     #[arg(long)]
     pub require_branches: bool,

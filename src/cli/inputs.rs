@@ -147,6 +147,26 @@ pub fn prepare(
     build_plan(&specs, Arc::new(profile), &options)
 }
 
+/// The run settings the connection flags give (TLS, body limit, fresh codes, the limits
+/// of guarded servers); the rest are the defaults.
+pub fn connection_options(conn: &super::args::ConnectionArgs) -> conform::exec::RunOptions {
+    conform::exec::RunOptions {
+        fresh_codes: conn.fresh_codes,
+        state_dir: conform::otp::default_state_dir(|name| std::env::var_os(name)),
+        client: conform::exec::ClientOptions {
+            cacert: conn.cacert.clone(),
+            client_cert: conn.client_cert.clone(),
+            insecure: conn.insecure,
+            connect_timeout: None,
+        },
+        max_wait: conn.max_wait.into(),
+        rate: conn.rate,
+        max_failed_logins: conn.max_failed_logins,
+        max_body: conn.max_body,
+        ..conform::exec::RunOptions::default()
+    }
+}
+
 /// The case selection of --filter and --tag.
 pub fn selection(args: &SpecArgs) -> Selection {
     Selection {

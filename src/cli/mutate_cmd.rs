@@ -6,13 +6,19 @@ use conform::replay::{RecordFrom, run_replay_matrix};
 use conform::report::{matrix_junit, render_matrix};
 
 use super::args::MutateArgs;
-use super::inputs::{prepare, print_diagnostics, runtime, selection, stdout_color};
+use super::inputs::{
+    connection_options, prepare, print_diagnostics, runtime, selection, stdout_color,
+};
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 
 /// `conform mutate`.
 pub fn mutate(args: MutateArgs) -> u8 {
     let generic = args.target.is_some() || args.generic;
-    let mut plan = match prepare(&args.spec, args.target.is_none(), None) {
+    let mut plan = match prepare(
+        &args.spec,
+        args.target.is_none(),
+        Some(args.conn.timeout.into()),
+    ) {
         Ok(p) => p,
         Err(d) => {
             print_diagnostics(&d);
@@ -25,9 +31,14 @@ pub fn mutate(args: MutateArgs) -> u8 {
         return EXIT_INVALID;
     }
     let plans = plan.split();
+    if args.conn.insecure {
+        eprintln!(
+            "warning: --insecure: TLS certificates are not verified; use --cacert to trust an internal CA"
+        );
+    }
     let options = MutateOptions {
         jobs: args.jobs,
-        ..MutateOptions::default()
+        run: connection_options(&args.conn),
     };
     conform::exec::install_crypto_provider();
     let Some(runtime) = runtime() else {

@@ -4,9 +4,7 @@ use std::cell::RefCell;
 use std::io::Write;
 
 use conform::advise::AdviseOptions;
-use conform::exec::{
-    CaseCheck, ClientOptions, EventSink, Fanout, RunOptions, RunSummary, StopReason, run_plan,
-};
+use conform::exec::{CaseCheck, EventSink, Fanout, RunOptions, RunSummary, StopReason, run_plan};
 use conform::plan::Plan;
 use conform::reference::Faults;
 use conform::report::{
@@ -18,7 +16,9 @@ use conform::snapshot::{SnapshotSink, SnapshotStatus, SnapshotStore};
 use url::Url;
 
 use super::args::{LintArgs, RunArgs};
-use super::inputs::{prepare, print_diagnostics, runtime, selection, stderr_color, stdout_color};
+use super::inputs::{
+    connection_options, prepare, print_diagnostics, runtime, selection, stderr_color, stdout_color,
+};
 use super::notices::{NoticePrinter, Notices, Redraw, stderr_is_live};
 use super::outputs::{check_writable, is_stdout, write_output};
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
@@ -26,7 +26,7 @@ use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 /// `conform run`.
 pub fn run(args: RunArgs) -> u8 {
     let reference = args.target.is_none();
-    let mut plan = match prepare(&args.spec, reference, Some(args.timeout.into())) {
+    let mut plan = match prepare(&args.spec, reference, Some(args.conn.timeout.into())) {
         Ok(p) => p,
         Err(d) => {
             print_diagnostics(&d);
@@ -35,7 +35,7 @@ pub fn run(args: RunArgs) -> u8 {
     };
     let all_cases = plan.case_ids();
     plan.select(&selection(&args.spec));
-    if args.insecure {
+    if args.conn.insecure {
         eprintln!(
             "warning: --insecure: TLS certificates are not verified; use --cacert to trust an internal CA"
         );
@@ -104,18 +104,6 @@ async fn execute(
         jobs: usize::from(args.jobs),
         keep_exchanges: args.verbose,
         snapshots: args.snapshots.is_some(),
-        fresh_codes: args.fresh_codes,
-        state_dir: conform::otp::default_state_dir(|name| std::env::var_os(name)),
-        client: ClientOptions {
-            cacert: args.cacert.clone(),
-            client_cert: args.client_cert.clone(),
-            insecure: args.insecure,
-            connect_timeout: None,
-        },
-        max_wait: args.max_wait.into(),
-        rate: args.rate,
-        max_failed_logins: args.max_failed_logins,
-        max_body: args.max_body,
         stop: Some(stop_on_signals()),
         deadline: args.deadline.map(Into::into),
         recorder: None,
@@ -126,6 +114,7 @@ async fn execute(
             probe_attempts: args.probe_attempts,
             probe_samples: args.probe_samples,
         },
+        ..connection_options(&args.conn)
     };
     // With the JSON report on stdout, people read stderr.
     let json_on_stdout = args.report_json.as_deref().is_some_and(is_stdout);
