@@ -2,6 +2,8 @@
 //! result handed back to the runner.
 
 use super::super::case::CaseRunner;
+use super::super::scope::Scope;
+use super::derive::PasswordLogin;
 use crate::advise::{ProbeReport, ProbeStatus};
 use crate::plan::CasePlan;
 use crate::profile::AccountName;
@@ -60,6 +62,29 @@ impl ProbeRun<'_> {
                 account.name()
             )
         })
+    }
+
+    /// Starts a probe that sends `failed` failed logins for `login`'s account: within the
+    /// budget, after a correct login. The id its requests go under and a fresh scope, or
+    /// the result that ends it there (skipped over budget, inconclusive login).
+    pub(super) async fn begin(
+        &self,
+        probe: &str,
+        login: &PasswordLogin<'_>,
+        failed: usize,
+    ) -> Result<(String, Scope), ProbeResult> {
+        let case = login.case.id.as_str();
+        if let Some(why) = self.over_budget(login.account, failed) {
+            return Err(self.result(probe, Some(case), ProbeStatus::Skipped, why));
+        }
+        if let Err(why) = self.runner.log_in(login.account, login.case).await {
+            return Err(self.result(probe, Some(case), ProbeStatus::Inconclusive, why));
+        }
+        let scope = Scope::new(
+            std::sync::Arc::clone(&self.runner.profile),
+            login.case.account,
+        );
+        Ok((format!("{case} (probe {probe})"), scope))
     }
 
     /// A result without an advisory.

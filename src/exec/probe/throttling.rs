@@ -5,7 +5,6 @@
 //! advisory.
 
 use super::super::case::{GuardAnswer, guard_answer};
-use super::super::scope::Scope;
 use super::derive::{password_login, wrong_password};
 use super::run::{ProbeResult, ProbeRun};
 use crate::advise::ProbeStatus;
@@ -26,17 +25,10 @@ impl ProbeRun<'_> {
         };
         let case = login.case.id.as_str();
         let n = self.attempts;
-        if let Some(why) = self.over_budget(login.account, n) {
-            return self.result(PROBE, Some(case), ProbeStatus::Skipped, why);
-        }
-        if let Err(why) = self.runner.log_in(login.account, login.case).await {
-            return self.result(PROBE, Some(case), ProbeStatus::Inconclusive, why);
-        }
-        let id = format!("{case} (probe {PROBE})");
-        let mut scope = Scope::new(
-            std::sync::Arc::clone(&self.runner.profile),
-            login.case.account,
-        );
+        let (id, mut scope) = match self.begin(PROBE, &login, n).await {
+            Ok(started) => started,
+            Err(ended) => return ended,
+        };
         let mut statuses = Vec::new();
         let mut guarded = None;
         for i in 1..=n {

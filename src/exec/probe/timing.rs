@@ -4,7 +4,6 @@
 //! ([`judge_timing`](crate::advise::judge_timing)).
 
 use super::super::case::guard_answer;
-use super::super::scope::Scope;
 use super::derive::{password_login, unknown_user, wrong_password};
 use super::run::{ProbeResult, ProbeRun};
 use crate::advise::{ProbeStatus, judge_timing};
@@ -28,17 +27,10 @@ impl ProbeRun<'_> {
         };
         let case = login.case.id.as_str();
         let m = self.samples;
-        if let Some(why) = self.over_budget(login.account, m) {
-            return self.result(PROBE, Some(case), ProbeStatus::Skipped, why);
-        }
-        if let Err(why) = self.runner.log_in(login.account, login.case).await {
-            return self.result(PROBE, Some(case), ProbeStatus::Inconclusive, why);
-        }
-        let id = format!("{case} (probe {PROBE})");
-        let mut scope = Scope::new(
-            std::sync::Arc::clone(&self.runner.profile),
-            login.case.account,
-        );
+        let (id, mut scope) = match self.begin(PROBE, &login, m).await {
+            Ok(started) => started,
+            Err(ended) => return ended,
+        };
         let (mut unknown_ms, mut wrong_ms) = (Vec::new(), Vec::new());
         for i in 0..2 * m {
             // Alternated, so that a drift of the server's speed touches both alike.
