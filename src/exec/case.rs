@@ -280,6 +280,9 @@ impl CaseRunner<'_> {
             let verdict = match guard_answer(response, &state.signs, &state.scope) {
                 None => break (record, sent),
                 Some(GuardAnswer::Locked(said)) => {
+                    // What the server said travels to notices and other cases' skip
+                    // reasons, outside this case's masked outcome: mask it here.
+                    let said = self.case_masker(&state.scope).mask(&said);
                     let account = match step.login {
                         LoginAttempt::Correct(a) | LoginAttempt::Failed(Some(a)) => Some(a),
                         _ => state.scope.account(),
@@ -294,6 +297,8 @@ impl CaseRunner<'_> {
                 Some(GuardAnswer::Throttled) => {
                     match self.throttle_wait(response, resends, &state.signs) {
                         Ok((wait, reason)) => {
+                            // Shown live, before the outcome is masked.
+                            let reason = self.case_masker(&state.scope).mask(&reason);
                             resends += 1;
                             state.waits.push(WaitRecord {
                                 step: index,
