@@ -516,7 +516,7 @@ impl CaseRunner<'_> {
         request: &RequestPlan,
         scope: &mut Scope,
     ) -> Result<(), String> {
-        let exprs = request_exprs(request);
+        let exprs = request.exprs();
         let wants_code = exprs.contains(&Expr::Code);
         let wants_wrong = exprs.contains(&Expr::WrongCode);
         let wants_stale = exprs.contains(&Expr::StaleCode);
@@ -594,23 +594,6 @@ pub(super) fn guard_answer(
     let standard = response.status == 429
         || (response.status == 503 && response.header("retry-after").is_some());
     (standard || meets(&signs.throttled)).then_some(GuardAnswer::Throttled)
-}
-
-fn request_exprs(request: &RequestPlan) -> Vec<Expr> {
-    let mut templates = vec![&request.path];
-    templates.extend(request.query.iter().map(|(_, t)| t));
-    templates.extend(request.headers.iter().map(|(_, t)| t));
-    let body_templates = match &request.body {
-        crate::plan::BodyPlan::None => Vec::new(),
-        crate::plan::BodyPlan::Json(j) => j.templates(),
-        crate::plan::BodyPlan::Form(pairs) => pairs.iter().map(|(_, t)| t).collect(),
-        crate::plan::BodyPlan::Raw { text, .. } => vec![text],
-    };
-    templates.extend(body_templates);
-    templates
-        .into_iter()
-        .flat_map(|t| t.exprs().map(|(e, _)| e.clone()).collect::<Vec<_>>())
-        .collect()
 }
 
 fn record_checks(

@@ -21,9 +21,8 @@
 
 use std::collections::BTreeMap;
 
-use super::json_template::JsonTemplate;
-use super::model::{BodyPlan, CasePlan, RequestPlan, StepPlan};
-use super::template::{Expr, Template};
+use super::model::{CasePlan, RequestPlan, StepPlan};
+use super::template::Expr;
 use crate::profile::AccountName;
 
 /// What a step's request is, as a login.
@@ -37,29 +36,6 @@ pub enum LoginAttempt {
     /// A login a server counts as failed, against this account (`None`: an unknown
     /// user, counted against no account).
     Failed(Option<AccountName>),
-}
-
-/// The values a request sends, each with the name it is sent under.
-fn named_values(request: &RequestPlan) -> Vec<(&str, &Template)> {
-    let mut out: Vec<(&str, &Template)> = vec![("", &request.path)];
-    out.extend(request.query.iter().map(|(k, t)| (k.as_str(), t)));
-    out.extend(request.headers.iter().map(|(k, t)| (k.as_str(), t)));
-    match &request.body {
-        BodyPlan::None => {}
-        BodyPlan::Form(pairs) => out.extend(pairs.iter().map(|(k, t)| (k.as_str(), t))),
-        BodyPlan::Raw { text, .. } => out.push(("", text)),
-        BodyPlan::Json(json) => json_values("", json, &mut out),
-    }
-    out
-}
-
-fn json_values<'a>(key: &'a str, json: &'a JsonTemplate, out: &mut Vec<(&'a str, &'a Template)>) {
-    match json {
-        JsonTemplate::Plain(_) => {}
-        JsonTemplate::String(t) => out.push((key, t)),
-        JsonTemplate::Array(items) => items.iter().for_each(|i| json_values(key, i, out)),
-        JsonTemplate::Object(fields) => fields.iter().for_each(|(k, v)| json_values(k, v, out)),
-    }
 }
 
 fn names_a_code(key: &str) -> bool {
@@ -79,7 +55,8 @@ pub fn names_a_credential(key: &str) -> bool {
 
 /// The names a request sends values under (query, headers, form, JSON keys).
 pub fn sent_names(request: &RequestPlan) -> Vec<String> {
-    named_values(request)
+    request
+        .named_templates()
         .into_iter()
         .map(|(k, _)| k.to_string())
         .filter(|k| !k.is_empty())
@@ -104,7 +81,7 @@ pub fn classify(request: &RequestPlan, account: Option<AccountName>) -> LoginAtt
     let mut credential = false;
     let mut bad = false;
     let mut captured = false;
-    for (key, template) in named_values(request) {
+    for (key, template) in request.named_templates() {
         let sole = template.sole_expr();
         for (expr, _) in template.exprs() {
             match expr {

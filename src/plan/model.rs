@@ -7,7 +7,7 @@ use serde_json_path::JsonPath;
 
 use super::check::Check;
 use super::json_template::JsonTemplate;
-use super::template::Template;
+use super::template::{Expr, Template};
 use crate::diagnostic::{SourceFile, Span};
 use crate::profile::{AccountName, Profile};
 
@@ -175,6 +175,39 @@ pub struct RequestPlan {
     pub body: BodyPlan,
     /// The timeout.
     pub timeout: Duration,
+}
+
+impl RequestPlan {
+    /// The request's templates, each with the name it is sent under (a query parameter,
+    /// header, form field or the nearest JSON key; `""` for the path and a raw body).
+    pub fn named_templates(&self) -> Vec<(&str, &Template)> {
+        fn json<'a>(key: &'a str, value: &'a JsonTemplate, out: &mut Vec<(&'a str, &'a Template)>) {
+            match value {
+                JsonTemplate::Plain(_) => {}
+                JsonTemplate::String(t) => out.push((key, t)),
+                JsonTemplate::Array(items) => items.iter().for_each(|i| json(key, i, out)),
+                JsonTemplate::Object(fields) => fields.iter().for_each(|(k, v)| json(k, v, out)),
+            }
+        }
+        let mut out: Vec<(&str, &Template)> = vec![("", &self.path)];
+        out.extend(self.query.iter().map(|(k, t)| (k.as_str(), t)));
+        out.extend(self.headers.iter().map(|(k, t)| (k.as_str(), t)));
+        match &self.body {
+            BodyPlan::None => {}
+            BodyPlan::Form(pairs) => out.extend(pairs.iter().map(|(k, t)| (k.as_str(), t))),
+            BodyPlan::Raw { text, .. } => out.push(("", text)),
+            BodyPlan::Json(value) => json("", value, &mut out),
+        }
+        out
+    }
+
+    /// Every expression of the request's templates, in order.
+    pub fn exprs(&self) -> Vec<Expr> {
+        self.named_templates()
+            .into_iter()
+            .flat_map(|(_, t)| t.exprs().map(|(e, _)| e.clone()).collect::<Vec<_>>())
+            .collect()
+    }
 }
 
 /// A request body.

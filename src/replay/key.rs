@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use crate::exec::Scope;
-use crate::plan::{BodyPlan, Expr, JsonTemplate, RequestPlan, StepPlan, Template};
+use crate::plan::{Expr, StepPlan};
 use crate::profile::{AccountName, Profile};
 
 /// What the plan says about the request about to be sent: its account, the codes it
@@ -28,7 +28,7 @@ pub(crate) struct StepContext {
 impl StepContext {
     /// The context of `step` as `scope` is about to send it.
     pub(crate) fn of(step: &StepPlan, scope: &Scope) -> Self {
-        let exprs = request_exprs(&step.request);
+        let exprs = step.request.exprs();
         let mut codes = Vec::new();
         let mut push = |value: &Option<String>, role: &'static str| {
             if let Some(v) = value.as_ref().filter(|v| !v.is_empty()) {
@@ -41,7 +41,9 @@ impl StepContext {
         if exprs.contains(&Expr::LastCode) {
             push(&scope.last_code, "{last_code}");
         }
-        let random = named_templates(&step.request)
+        let random = step
+            .request
+            .named_templates()
             .into_iter()
             .filter(|(_, t)| {
                 t.exprs().any(|(e, _)| {
@@ -61,42 +63,6 @@ impl StepContext {
                 .collect(),
             random,
         }
-    }
-}
-
-/// Every expression of the request's templates.
-pub(crate) fn request_exprs(request: &RequestPlan) -> Vec<Expr> {
-    named_templates(request)
-        .into_iter()
-        .flat_map(|(_, t)| t.exprs().map(|(e, _)| e.clone()).collect::<Vec<_>>())
-        .collect()
-}
-
-/// The request's templates with the name each is sent under (`""` for the path and a
-/// raw body).
-pub(crate) fn named_templates(request: &RequestPlan) -> Vec<(&str, &Template)> {
-    let mut out: Vec<(&str, &Template)> = vec![("", &request.path)];
-    out.extend(request.query.iter().map(|(k, t)| (k.as_str(), t)));
-    out.extend(request.headers.iter().map(|(k, t)| (k.as_str(), t)));
-    match &request.body {
-        BodyPlan::None => {}
-        BodyPlan::Form(pairs) => out.extend(pairs.iter().map(|(k, t)| (k.as_str(), t))),
-        BodyPlan::Raw { text, .. } => out.push(("", text)),
-        BodyPlan::Json(json) => json_templates("", json, &mut out),
-    }
-    out
-}
-
-fn json_templates<'a>(
-    key: &'a str,
-    json: &'a JsonTemplate,
-    out: &mut Vec<(&'a str, &'a Template)>,
-) {
-    match json {
-        JsonTemplate::Plain(_) => {}
-        JsonTemplate::String(t) => out.push((key, t)),
-        JsonTemplate::Array(items) => items.iter().for_each(|i| json_templates(key, i, out)),
-        JsonTemplate::Object(fields) => fields.iter().for_each(|(k, v)| json_templates(k, v, out)),
     }
 }
 

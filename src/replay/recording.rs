@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
-use super::key::{Canon, RawRequest, RequestKey, StepContext, named_templates, request_exprs};
+use super::key::{Canon, RawRequest, RequestKey, StepContext};
 use crate::assert::Response;
 use crate::exec::{ExchangeRecorder, RequestRecord, Scope, collect_issued};
 use crate::plan::{Expr, LoginAttempt, SecretPaths, StepPlan};
@@ -256,7 +256,7 @@ impl ExchangeRecorder for Recorder {
 }
 
 fn code_role(step: &StepPlan) -> Option<CodeRole> {
-    let exprs = request_exprs(&step.request);
+    let exprs = step.request.exprs();
     [
         (Expr::WrongCode, CodeRole::Wrong),
         (Expr::StaleCode, CodeRole::Stale),
@@ -277,7 +277,7 @@ fn password_use(step: &StepPlan, account: Option<AccountName>) -> PasswordUse {
     let mut exact = false;
     let mut wrong = false;
     let mut literal = false;
-    for (name, template) in named_templates(&step.request) {
+    for (name, template) in step.request.named_templates() {
         let exprs: Vec<&Expr> = template.exprs().map(|(e, _)| e).collect();
         for e in &exprs {
             match e {
