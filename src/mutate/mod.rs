@@ -11,5 +11,5 @@ mod run;
 pub use matrix::{
     Baseline, DeviationInfo, DeviationResult, Matrix, Score, SpecMatrix, Subject, Verdict,
 };
-pub(crate) use run::{Collector, JobOutcome, verdict};
+pub(crate) use run::{Collector, JobOutcome, set_baseline, verdict};
 pub use run::{MutateError, MutateOptions, run_matrix};

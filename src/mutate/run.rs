@@ -116,25 +116,7 @@ pub async fn run_matrix(plans: &[Plan], options: &MutateOptions) -> Result<Matri
     for (_, spec, deviation, outcome) in finished {
         let row = &mut matrix.specs[spec];
         match deviation {
-            None => {
-                row.baseline = match outcome {
-                    JobOutcome::Ran {
-                        failed,
-                        ran,
-                        skipped,
-                        ..
-                    } => {
-                        row.cases_run = ran;
-                        row.skipped = skipped;
-                        if failed.is_empty() {
-                            Baseline::Passed
-                        } else {
-                            Baseline::Failed(failed)
-                        }
-                    }
-                    JobOutcome::Error(e) => Baseline::Error(e),
-                };
-            }
+            None => set_baseline(row, outcome),
             Some(deviation) => {
                 let verdict = verdict(deviation.kind, deviation.advisory, outcome);
                 row.results.push(DeviationResult {
@@ -166,6 +148,28 @@ pub(crate) fn verdict(kind: DeviationKind, advisory: Option<&str>, outcome: JobO
         (DeviationKind::Variant, true) => Verdict::Passed,
         (DeviationKind::Variant, false) => Verdict::FalselyFailed { cases: failed },
     }
+}
+
+/// Records the run against the correct server (or the recording run) as a row's
+/// baseline: the cases run and skipped, and whether it passed.
+pub(crate) fn set_baseline(row: &mut SpecMatrix, outcome: JobOutcome) {
+    row.baseline = match outcome {
+        JobOutcome::Ran {
+            failed,
+            ran,
+            skipped,
+            ..
+        } => {
+            row.cases_run = ran;
+            row.skipped = skipped;
+            if failed.is_empty() {
+                Baseline::Passed
+            } else {
+                Baseline::Failed(failed)
+            }
+        }
+        JobOutcome::Error(e) => Baseline::Error(e),
+    };
 }
 
 /// The case id without its `spec::` prefix.

@@ -15,7 +15,7 @@ use crate::exec::{RunOptions, run_plan};
 use crate::mutate::{
     Baseline, DeviationResult, Matrix, MutateError, MutateOptions, SpecMatrix, Subject, Verdict,
 };
-use crate::mutate::{Collector, JobOutcome, verdict};
+use crate::mutate::{Collector, JobOutcome, set_baseline, verdict};
 use crate::plan::Plan;
 use crate::reference::{ServeOptions, serve};
 use crate::selfcheck::spec_api;
@@ -98,21 +98,7 @@ async fn spec_row(
     };
     let mut row = row(spec, subject);
     let count = recorded.as_ref().map_or(0, Recording::len);
-    match outcome {
-        JobOutcome::Error(e) => row.baseline = Baseline::Error(e),
-        JobOutcome::Ran {
-            failed,
-            ran,
-            skipped,
-            ..
-        } => {
-            row.cases_run = ran;
-            row.skipped = skipped;
-            if !failed.is_empty() {
-                row.baseline = Baseline::Failed(failed);
-            }
-        }
-    }
+    set_baseline(&mut row, outcome);
     let Some(recording) = recorded.filter(|_| matches!(row.baseline, Baseline::Passed)) else {
         return Ok((row, count));
     };

@@ -43,13 +43,7 @@ pub fn junit_from_report(report: &JsonReport, required: bool) -> Result<String, 
             })
             .collect();
         if required && !missing.is_empty() {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status.set_message(format!("{} arm(s) not exercised", missing.len()));
-            status.set_type("branch-coverage");
-            status.set_description(missing.join("\n"));
-            let mut tc = TestCase::new(format!("{}::branch-coverage", spec.spec), status);
-            tc.set_classname(spec.spec.clone());
-            suite.add_test_case(tc);
+            suite.add_test_case(super::junit::coverage_case(&spec.spec, &missing));
         }
     }
     let advisories: Vec<crate::advise::Advisory> =

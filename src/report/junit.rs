@@ -49,13 +49,7 @@ impl JunitReporter {
                 .map(|(arm, c)| format!("arm `{arm}` not exercised — {}", c.why_not()))
                 .collect();
             if required && !missing.is_empty() {
-                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                status.set_message(format!("{} arm(s) not exercised", missing.len()));
-                status.set_type("branch-coverage");
-                status.set_description(missing.join("\n"));
-                let mut tc = TestCase::new(format!("{spec}::branch-coverage"), status);
-                tc.set_classname(spec.clone());
-                suite.add_test_case(tc);
+                suite.add_test_case(coverage_case(spec, &missing));
             }
         }
     }
@@ -67,6 +61,18 @@ impl JunitReporter {
         report.add_test_suites(self.suites.iter().cloned());
         report.to_string().map_err(|e| e.to_string())
     }
+}
+
+/// The failing `SPEC::branch-coverage` testcase of a spec with arms not exercised under
+/// `--require-branches` (shared with the JUnit of merged reports).
+pub(super) fn coverage_case(spec: &str, missing: &[String]) -> TestCase {
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+    status.set_message(format!("{} arm(s) not exercised", missing.len()));
+    status.set_type("branch-coverage");
+    status.set_description(missing.join("\n"));
+    let mut tc = TestCase::new(format!("{spec}::branch-coverage"), status);
+    tc.set_classname(spec.to_string());
+    tc
 }
 
 impl EventSink for JunitReporter {
