@@ -37,3 +37,17 @@ pub fn write_output(path: &Path, text: &str) -> Result<(), String> {
     }
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
+
+/// Checks the `--junit` and `--report-json` paths (`-` is stdout) before anything is
+/// sent or written.
+pub fn check_report_paths(junit: Option<&Path>, report_json: Option<&Path>) -> Result<(), String> {
+    check_writable([
+        ("--junit", junit),
+        ("--report-json", report_json.filter(|p| !is_stdout(p))),
+    ])
+}
+
+/// Whether GitHub Actions output is wanted: `--github`, or `GITHUB_ACTIONS=true`.
+pub fn github_wanted(flag: bool) -> bool {
+    flag || std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
+}

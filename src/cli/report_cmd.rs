@@ -13,7 +13,7 @@ use conform::report::{
 };
 
 use super::args::MergeArgs;
-use super::outputs::{check_writable, is_stdout, write_output};
+use super::outputs::{check_report_paths, github_wanted, is_stdout, write_output};
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 
 /// `conform report merge`.
@@ -38,22 +38,16 @@ pub fn merge(args: MergeArgs) -> u8 {
     for gap in partition_gaps(&reports) {
         eprintln!("warning: {gap}");
     }
-    let outputs = [
-        ("--junit", args.junit.as_deref()),
-        (
-            "--report-json",
-            args.report_json.as_deref().filter(|p| !is_stdout(p)),
-        ),
-    ];
-    if let Err(e) = check_writable(outputs) {
+    if let Err(e) = check_report_paths(args.junit.as_deref(), args.report_json.as_deref()) {
         eprintln!("error: {e}");
         return EXIT_INVALID;
     }
     let mut code = verdict(&merged, args.require_branches, args.fail_on_skip);
-    if args.github || std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
-        github_output(&merged, to_stderr_target(&args));
-    }
+    // With the merged JSON report on stdout, everything for people goes to stderr.
     let to_stderr = args.report_json.as_deref().is_some_and(is_stdout);
+    if github_wanted(args.github) {
+        github_output(&merged, to_stderr);
+    }
     let summary = summary_text(&merged, args.require_branches);
     let printed = if to_stderr {
         std::io::stderr().lock().write_all(summary.as_bytes())
@@ -94,11 +88,6 @@ fn verdict(report: &JsonReport, require_branches: bool, fail_on_skip: bool) -> u
     } else {
         EXIT_OK
     }
-}
-
-/// Whether GitHub workflow commands must go to stderr (stdout carries the JSON report).
-fn to_stderr_target(args: &MergeArgs) -> bool {
-    args.report_json.as_deref().is_some_and(is_stdout)
 }
 
 /// The merged result as GitHub Actions reads it: an annotation per failed check (at its

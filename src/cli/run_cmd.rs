@@ -20,7 +20,7 @@ use super::inputs::{
     connection_options, prepare, print_diagnostics, runtime, selection, stderr_color, stdout_color,
 };
 use super::notices::{NoticePrinter, Notices, Redraw, stderr_is_live};
-use super::outputs::{check_writable, is_stdout, write_output};
+use super::outputs::{check_report_paths, github_wanted, is_stdout, write_output};
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 
 /// `conform run`.
@@ -48,14 +48,7 @@ pub fn run(args: RunArgs) -> u8 {
     if let Some(partition) = args.partition {
         select_partition(&mut plan, partition);
     }
-    let outputs = [
-        ("--junit", args.junit.as_deref()),
-        (
-            "--report-json",
-            args.report_json.as_deref().filter(|p| !is_stdout(p)),
-        ),
-    ];
-    if let Err(e) = check_writable(outputs) {
+    if let Err(e) = check_report_paths(args.junit.as_deref(), args.report_json.as_deref()) {
         eprintln!("error: {e}");
         return EXIT_INVALID;
     }
@@ -202,7 +195,7 @@ async fn execute(
 /// commands on stdout (stderr when stdout carries the JSON report; the runner reads
 /// both), the job summary appended to `$GITHUB_STEP_SUMMARY` when set.
 fn github_reporter(args: &RunArgs, json_on_stdout: bool) -> Option<GithubReporter<Box<dyn Write>>> {
-    let on = args.github || std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true");
+    let on = github_wanted(args.github);
     on.then(|| {
         let options = GithubOptions {
             color: stdout_color(),
